@@ -1,0 +1,275 @@
+//! Who is calling and what each role may do. The service decides with these;
+//! front doors only build the [`Caller`].
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ApiKeyId, RequestId, TenantId};
+use crate::time::Timestamp;
+
+/// A role within one tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Role {
+    /// Read metadata, public keys and audit.
+    Readonly,
+    /// Create, manage and use keys.
+    User,
+    /// Everything in the tenant, including API keys.
+    Admin,
+}
+
+impl Role {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Readonly => "readonly",
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "readonly" => Some(Role::Readonly),
+            "user" => Some(Role::User),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Whether this role may perform `action` in its tenant.
+    pub fn permits(self, action: Action) -> bool {
+        match action.minimum_role() {
+            Some(min) => self >= min,
+            None => false,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything the service can be asked to do. The wire name is the audit
+/// record's `action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    KeyCreate,
+    KeyImport,
+    KeyGet,
+    KeyList,
+    KeyUpdate,
+    KeyRotate,
+    KeyEnable,
+    KeyDisable,
+    KeyRevoke,
+    KeyScheduleDestroy,
+    KeyCancelDestroy,
+    KeyDestroy,
+    KeyVersionEnable,
+    KeyVersionDisable,
+    KeyPublic,
+    Encrypt,
+    Decrypt,
+    ReEncrypt,
+    DataKey,
+    Sign,
+    Verify,
+    Mac,
+    MacVerify,
+    Wrap,
+    Unwrap,
+    Agree,
+    Encapsulate,
+    Decapsulate,
+    Random,
+    JwksGet,
+    WrappingKeyGet,
+    TenantCreate,
+    TenantList,
+    TenantGet,
+    ApiKeyCreate,
+    ApiKeyList,
+    ApiKeyRevoke,
+    CertPrincipalCreate,
+    CertPrincipalList,
+    CertPrincipalDelete,
+    AuditList,
+    AuthFailed,
+    SchedulerRotate,
+    SchedulerDestroy,
+}
+
+impl Action {
+    /// The audit name, e.g. `key.create`.
+    pub fn as_str(self) -> &'static str {
+        use Action::*;
+        match self {
+            KeyCreate => "key.create",
+            KeyImport => "key.import",
+            KeyGet => "key.get",
+            KeyList => "key.list",
+            KeyUpdate => "key.update",
+            KeyRotate => "key.rotate",
+            KeyEnable => "key.enable",
+            KeyDisable => "key.disable",
+            KeyRevoke => "key.revoke",
+            KeyScheduleDestroy => "key.schedule_destroy",
+            KeyCancelDestroy => "key.cancel_destroy",
+            KeyDestroy => "key.destroy",
+            KeyVersionEnable => "key.version_enable",
+            KeyVersionDisable => "key.version_disable",
+            KeyPublic => "key.public",
+            Encrypt => "crypto.encrypt",
+            Decrypt => "crypto.decrypt",
+            ReEncrypt => "crypto.reencrypt",
+            DataKey => "crypto.datakey",
+            Sign => "crypto.sign",
+            Verify => "crypto.verify",
+            Mac => "crypto.mac",
+            MacVerify => "crypto.mac_verify",
+            Wrap => "crypto.wrap",
+            Unwrap => "crypto.unwrap",
+            Agree => "crypto.agree",
+            Encapsulate => "crypto.encapsulate",
+            Decapsulate => "crypto.decapsulate",
+            Random => "crypto.random",
+            JwksGet => "jwks.get",
+            WrappingKeyGet => "wrapping_key.get",
+            TenantCreate => "tenant.create",
+            TenantList => "tenant.list",
+            TenantGet => "tenant.get",
+            ApiKeyCreate => "api_key.create",
+            ApiKeyList => "api_key.list",
+            ApiKeyRevoke => "api_key.revoke",
+            CertPrincipalCreate => "cert_principal.create",
+            CertPrincipalList => "cert_principal.list",
+            CertPrincipalDelete => "cert_principal.delete",
+            AuditList => "audit.list",
+            AuthFailed => "auth.failed",
+            SchedulerRotate => "scheduler.rotate",
+            SchedulerDestroy => "scheduler.destroy",
+        }
+    }
+
+    /// The least role that may perform this action in its tenant; `None` when
+    /// only a platform admin (or the system itself) may.
+    pub fn minimum_role(self) -> Option<Role> {
+        use Action::*;
+        match self {
+            KeyGet | KeyList | KeyPublic | JwksGet | WrappingKeyGet | AuditList | TenantGet => {
+                Some(Role::Readonly)
+            }
+            KeyCreate | KeyImport | KeyUpdate | KeyRotate | KeyEnable | KeyDisable | KeyRevoke
+            | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable | KeyVersionDisable
+            | Encrypt | Decrypt | ReEncrypt | DataKey | Sign | Verify | Mac | MacVerify | Wrap
+            | Unwrap | Agree | Encapsulate | Decapsulate | Random => Some(Role::User),
+            KeyDestroy | ApiKeyCreate | ApiKeyList | ApiKeyRevoke | CertPrincipalCreate
+            | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
+            TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An authenticated caller, acting in one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Stable principal name, e.g. `api-key:0190…` or `cert:CN=billing`.
+    pub principal: String,
+    /// The tenant this call acts in.
+    pub tenant: TenantId,
+    /// The caller's role in that tenant.
+    pub role: Role,
+    /// Platform admins manage tenants and may act as admin in any tenant.
+    pub platform_admin: bool,
+    /// Correlates the call across logs, responses and audit.
+    pub request_id: RequestId,
+    /// Network source, when known.
+    pub source: Option<String>,
+}
+
+impl Caller {
+    /// The internal caller used by the scheduler.
+    pub fn system(tenant: TenantId) -> Self {
+        Self {
+            principal: "system:scheduler".to_owned(),
+            tenant,
+            role: Role::Admin,
+            platform_admin: true,
+            request_id: RequestId::generate(),
+            source: None,
+        }
+    }
+
+    /// Whether the caller may perform `action` in its tenant.
+    pub fn may(&self, action: Action) -> bool {
+        if self.platform_admin {
+            return true;
+        }
+        self.role.permits(action)
+    }
+}
+
+/// A tenant (partition).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantRecord {
+    pub id: TenantId,
+    pub display_name: String,
+    pub created_at: Timestamp,
+}
+
+/// A machine credential. Only the SHA-256 of its secret token is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub tenant: TenantId,
+    pub name: String,
+    pub role: Role,
+    pub platform_admin: bool,
+    /// SHA-256 of the full token.
+    pub token_hash: Vec<u8>,
+    /// The token's first characters, to recognise it in listings.
+    pub token_prefix: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A mapping from a TLS client certificate's subject CN to a principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertPrincipal {
+    pub tenant: TenantId,
+    pub subject_cn: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Readonly.permits(Action::KeyGet));
+        assert!(!Role::Readonly.permits(Action::Encrypt));
+        assert!(Role::User.permits(Action::Encrypt));
+        assert!(!Role::User.permits(Action::ApiKeyCreate));
+        assert!(Role::Admin.permits(Action::ApiKeyCreate));
+        assert!(!Role::Admin.permits(Action::TenantCreate));
+    }
+}

@@ -1,0 +1,28 @@
+//! Tresor's domain: identifiers, algorithms, key lifecycle, principals, audit
+//! records, and the ports (traits) through which the service reaches its
+//! backends. Nothing here names a concrete database or crypto backend.
+
+pub mod algorithm;
+pub mod audit;
+pub mod auth;
+pub mod ids;
+pub mod key;
+pub mod ports;
+pub mod secret;
+pub mod state;
+pub mod time;
+
+pub use algorithm::{Algorithm, KeyClass, Operation};
+pub use audit::{AuditEvent, AuditFilter, AuditRecord, Outcome};
+pub use auth::{Action, ApiKeyRecord, Caller, CertPrincipal, Role, TenantRecord};
+pub use ids::{Alias, ApiKeyId, IdError, KeyId, ProviderId, RequestId, TenantId};
+pub use key::{KeyFilter, KeyOrigin, KeyRecord, Page, PageRequest, VersionRecord, VersionState};
+pub use ports::clock::{Clock, ManualClock, SystemClock};
+pub use ports::provider::{
+    HashAlg, KeyContext, KeyHandle, NewKey, Provider, ProviderError, Sealed, SignInput, SignScheme,
+    WrapMechanism,
+};
+pub use ports::store::{Change, ProviderStateStore, Store, StoreError};
+pub use secret::SecretBytes;
+pub use state::{KeyState, RevocationReason, StateError, Transition};
+pub use time::Timestamp;

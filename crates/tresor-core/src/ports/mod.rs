@@ -1,0 +1,6 @@
+//! Ports: the traits through which the service reaches its backends. Each has
+//! one conformance test suite that every adapter must pass.
+
+pub mod clock;
+pub mod provider;
+pub mod store;

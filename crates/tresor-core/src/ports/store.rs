@@ -1,0 +1,158 @@
+//! The Store port: metadata, wrapped blobs and the audit chain.
+//!
+//! Writes go through [`Store::commit`]: a list of changes and the audit events
+//! that describe them, applied in one transaction, so a mutation never lands
+//! without its audit record (and vice versa). The store assigns each event its
+//! place in the single hash chain.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+
+use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
+use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
+use crate::ids::{Alias, ApiKeyId, KeyId, ProviderId, TenantId};
+use crate::key::{KeyFilter, KeyRecord, Page, PageRequest, VersionRecord};
+use crate::time::Timestamp;
+
+/// Store failures. Backend details stay in the source; callers see the kind.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another key in the tenant already has this alias.
+    #[error("alias already in use")]
+    AliasTaken,
+    /// An object with this id already exists.
+    #[error("object already exists")]
+    Duplicate,
+    /// The object changed since it was read (optimistic concurrency), or an
+    /// update targeted a row that does not exist.
+    #[error("concurrent modification")]
+    Conflict,
+    /// The database could not be reached or failed.
+    #[error("storage backend failure")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Stored data could not be decoded (corruption or a newer schema).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+/// One change inside a [`Store::commit`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Change {
+    CreateTenant(TenantRecord),
+    CreateKey(KeyRecord),
+    /// Replaces the key's row if its stored revision is `expected_revision`;
+    /// the store writes `expected_revision + 1`.
+    UpdateKey {
+        key: KeyRecord,
+        expected_revision: u64,
+    },
+    CreateVersion(VersionRecord),
+    /// Replaces a version's state/handle/destroyed_at.
+    UpdateVersion(VersionRecord),
+    CreateApiKey(ApiKeyRecord),
+    /// Marks an API key revoked.
+    RevokeApiKey {
+        tenant: TenantId,
+        id: ApiKeyId,
+        at: Timestamp,
+    },
+    UpsertCertPrincipal(CertPrincipal),
+    DeleteCertPrincipal {
+        tenant: TenantId,
+        subject_cn: String,
+    },
+}
+
+/// Provider-private state kept by the store (e.g. the software keystore's
+/// wrapped per-tenant keys). Values are opaque and must already be protected.
+#[async_trait]
+pub trait ProviderStateStore: Send + Sync + Debug {
+    /// Reads a blob.
+    async fn get_blob(
+        &self,
+        provider: &ProviderId,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes a blob unless one exists; returns the value now stored (the
+    /// existing one when another writer won).
+    async fn put_blob_if_absent(
+        &self,
+        provider: &ProviderId,
+        name: &str,
+        value: &[u8],
+    ) -> Result<Vec<u8>, StoreError>;
+}
+
+/// Metadata, versions, credentials and audit.
+#[async_trait]
+pub trait Store: ProviderStateStore {
+    /// Applies all changes and appends all audit events atomically; returns
+    /// the chained audit records.
+    async fn commit(
+        &self,
+        changes: Vec<Change>,
+        audit: Vec<AuditEvent>,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    // Tenants.
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError>;
+    async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError>;
+
+    // Keys.
+    async fn get_key(&self, tenant: &TenantId, id: &KeyId)
+    -> Result<Option<KeyRecord>, StoreError>;
+    async fn get_key_by_alias(
+        &self,
+        tenant: &TenantId,
+        alias: &Alias,
+    ) -> Result<Option<KeyRecord>, StoreError>;
+    /// Keys of a tenant in id (= creation) order.
+    async fn list_keys(
+        &self,
+        tenant: &TenantId,
+        filter: &KeyFilter,
+        page: PageRequest,
+    ) -> Result<Page<KeyRecord>, StoreError>;
+    /// Keys of any tenant whose rotation or scheduled destroy is due at `now`.
+    async fn keys_due(&self, now: Timestamp, limit: u32) -> Result<Vec<KeyRecord>, StoreError>;
+    /// All versions of a key, oldest first.
+    async fn list_versions(
+        &self,
+        tenant: &TenantId,
+        key: &KeyId,
+    ) -> Result<Vec<VersionRecord>, StoreError>;
+    async fn get_version(
+        &self,
+        tenant: &TenantId,
+        key: &KeyId,
+        version: u32,
+    ) -> Result<Option<VersionRecord>, StoreError>;
+
+    // Credentials.
+    async fn get_api_key_by_hash(&self, hash: &[u8]) -> Result<Option<ApiKeyRecord>, StoreError>;
+    async fn list_api_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    async fn get_api_key(
+        &self,
+        tenant: &TenantId,
+        id: &ApiKeyId,
+    ) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Mappings for a certificate subject CN, in every tenant.
+    async fn find_cert_principals(
+        &self,
+        subject_cn: &str,
+    ) -> Result<Vec<CertPrincipal>, StoreError>;
+    async fn list_cert_principals(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<CertPrincipal>, StoreError>;
+
+    // Audit.
+    /// Records matching the filter, newest first unless `ascending`.
+    async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError>;
+    /// The last record's `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.
+    async fn audit_head(&self) -> Result<(u64, [u8; 32]), StoreError>;
+}
