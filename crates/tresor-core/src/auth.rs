@@ -102,6 +102,7 @@ pub enum Action {
     CertPrincipalList,
     CertPrincipalDelete,
     AuditList,
+    AuditVerify,
     AuthFailed,
     SchedulerRotate,
     SchedulerDestroy,
@@ -153,6 +154,7 @@ impl Action {
             CertPrincipalList => "cert_principal.list",
             CertPrincipalDelete => "cert_principal.delete",
             AuditList => "audit.list",
+            AuditVerify => "audit.verify",
             AuthFailed => "auth.failed",
             SchedulerRotate => "scheduler.rotate",
             SchedulerDestroy => "scheduler.destroy",
@@ -171,8 +173,8 @@ impl Action {
             | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable | KeyVersionDisable
             | Encrypt | Decrypt | ReEncrypt | DataKey | Sign | Verify | Mac | MacVerify | Wrap
             | Unwrap | Agree | Encapsulate | Decapsulate | Random => Some(Role::User),
-            KeyDestroy | ApiKeyCreate | ApiKeyList | ApiKeyRevoke | CertPrincipalCreate
-            | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
+            KeyDestroy | AuditVerify | ApiKeyCreate | ApiKeyList | ApiKeyRevoke
+            | CertPrincipalCreate | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
             TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,
         }
     }

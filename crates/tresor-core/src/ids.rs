@@ -141,6 +141,14 @@ macro_rules! uuid_id {
             pub fn as_uuid(&self) -> uuid::Uuid {
                 self.0
             }
+            /// From the 16 binary bytes of the UUID.
+            pub fn from_bytes(b: [u8; 16]) -> Self {
+                Self(uuid::Uuid::from_bytes(b))
+            }
+            /// The 16 binary bytes of the UUID.
+            pub fn to_bytes(&self) -> [u8; 16] {
+                *self.0.as_bytes()
+            }
         }
         impl FromStr for $name {
             type Err = IdError;

@@ -1,1 +1,31 @@
-//! placeholder
+//! The Tresor service: every operation, given a [`Caller`], goes through
+//! authorize → lifecycle and policy checks → provider → audit, exactly once.
+//! Front doors (REST, KMIP, CLI) are thin adapters over [`Kms`].
+
+mod api_keys;
+mod audit_ops;
+pub mod audit_writer;
+mod batch;
+pub mod config;
+mod crypto_asym;
+mod crypto_sym;
+pub mod envelope;
+pub mod error;
+mod import;
+mod keys;
+mod kms;
+mod lifecycle;
+mod op;
+mod public;
+mod resolve;
+pub mod scheduler;
+mod tenants;
+pub mod types;
+
+pub use api_keys::RequestMeta;
+pub use audit_ops::{ChainReport, verify_store_chain};
+pub use config::KmsConfig;
+pub use error::{ErrorKind, Result, ServiceError};
+pub use kms::{Kms, OpObserver, ProviderRegistry};
+pub use resolve::KeyRef;
+pub use tresor_core::Caller;

@@ -1,0 +1,168 @@
+//! The service's error: one variant per thing a caller can act on, each with
+//! a stable machine code. Crypto failures are a single opaque variant.
+
+use tresor_core::{Outcome, ProviderError, StateError, StoreError};
+
+/// What went wrong with a service call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("not permitted: {action}")]
+    Forbidden { action: &'static str },
+    #[error("this credential may not act in tenant '{tenant}'")]
+    TenantForbidden { tenant: String },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("invalid {field}: {reason}")]
+    InvalidArgument { field: &'static str, reason: String },
+    #[error("unsupported algorithm: {0}")]
+    UnsupportedAlgorithm(String),
+    #[error("the key does not allow operation '{0}'")]
+    OperationNotAllowed(&'static str),
+    #[error("invalid key state: {0}")]
+    WrongState(String),
+    #[error("the key is scheduled for destruction")]
+    PendingDestroy,
+    #[error("alias already in use in this tenant")]
+    AliasExists,
+    #[error("{what} already exists")]
+    AlreadyExists { what: &'static str },
+    #[error("the object was modified concurrently; retry")]
+    Conflict,
+    #[error("{field} exceeds the limit of {limit} bytes")]
+    PayloadTooLarge { field: &'static str, limit: usize },
+    /// Decryption, unwrapping, or decapsulation failed. Deliberately says nothing more.
+    #[error("cryptographic operation failed")]
+    CryptoFailed,
+    #[error("the key provider is unavailable")]
+    ProviderUnavailable(#[source] ProviderError),
+    #[error("the audit log is unavailable; the operation was not performed")]
+    AuditUnavailable,
+    #[error("storage failure")]
+    Store(#[source] StoreError),
+    #[error("internal error")]
+    Internal(&'static str),
+}
+
+/// Broad class of an error, for transports to pick a status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadRequest,
+    Conflict,
+    TooLarge,
+    Unavailable,
+    Internal,
+}
+
+impl ServiceError {
+    /// The stable machine code, e.g. `key_not_found`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::Forbidden { .. } => "forbidden",
+            ServiceError::TenantForbidden { .. } => "tenant_forbidden",
+            ServiceError::NotFound { what } => match *what {
+                "key" => "key_not_found",
+                "key version" => "version_not_found",
+                "tenant" => "tenant_not_found",
+                "api key" => "api_key_not_found",
+                "certificate principal" => "cert_principal_not_found",
+                _ => "not_found",
+            },
+            ServiceError::InvalidArgument { .. } => "invalid_argument",
+            ServiceError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            ServiceError::OperationNotAllowed(_) => "operation_not_allowed",
+            ServiceError::WrongState(_) => "invalid_key_state",
+            ServiceError::PendingDestroy => "key_pending_destroy",
+            ServiceError::AliasExists => "alias_exists",
+            ServiceError::AlreadyExists { .. } => "already_exists",
+            ServiceError::Conflict => "conflict",
+            ServiceError::PayloadTooLarge { .. } => "payload_too_large",
+            ServiceError::CryptoFailed => "crypto_failed",
+            ServiceError::ProviderUnavailable(_) => "provider_unavailable",
+            ServiceError::AuditUnavailable => "audit_unavailable",
+            ServiceError::Store(_) => "storage_error",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    /// The error's class.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ServiceError::Unauthenticated => ErrorKind::Unauthenticated,
+            ServiceError::Forbidden { .. } | ServiceError::TenantForbidden { .. } => {
+                ErrorKind::Forbidden
+            }
+            ServiceError::NotFound { .. } => ErrorKind::NotFound,
+            ServiceError::InvalidArgument { .. }
+            | ServiceError::UnsupportedAlgorithm(_)
+            | ServiceError::OperationNotAllowed(_)
+            | ServiceError::CryptoFailed => ErrorKind::BadRequest,
+            ServiceError::WrongState(_)
+            | ServiceError::PendingDestroy
+            | ServiceError::AliasExists
+            | ServiceError::AlreadyExists { .. }
+            | ServiceError::Conflict => ErrorKind::Conflict,
+            ServiceError::PayloadTooLarge { .. } => ErrorKind::TooLarge,
+            ServiceError::ProviderUnavailable(_) | ServiceError::AuditUnavailable => {
+                ErrorKind::Unavailable
+            }
+            ServiceError::Store(StoreError::Backend(_)) => ErrorKind::Unavailable,
+            ServiceError::Store(_) | ServiceError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// How the audit record classifies this failure.
+    pub fn outcome(&self) -> Outcome {
+        match self.kind() {
+            ErrorKind::Unauthenticated | ErrorKind::Forbidden => Outcome::Denied,
+            _ => Outcome::Failed,
+        }
+    }
+
+    /// Shorthand for [`ServiceError::InvalidArgument`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        ServiceError::InvalidArgument {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::AliasTaken => ServiceError::AliasExists,
+            StoreError::Conflict => ServiceError::Conflict,
+            StoreError::Duplicate => ServiceError::AlreadyExists { what: "object" },
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl From<StateError> for ServiceError {
+    fn from(e: StateError) -> Self {
+        ServiceError::WrongState(e.to_string())
+    }
+}
+
+impl From<ProviderError> for ServiceError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::Crypto => ServiceError::CryptoFailed,
+            ProviderError::InvalidKey(r) => ServiceError::invalid("key material", r),
+            ProviderError::InvalidInput(r) => ServiceError::invalid("input", r),
+            ProviderError::Unsupported(what) => ServiceError::invalid("operation", what),
+            other => ServiceError::ProviderUnavailable(other),
+        }
+    }
+}
+
+/// Service result.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -1,0 +1,139 @@
+//! The [`Kms`] service object: its ports and the registry of providers.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tresor_core::{Action, Clock, Outcome, Provider, ProviderId, Store, Timestamp};
+
+use crate::audit_writer::AuditWriter;
+use crate::config::KmsConfig;
+use crate::error::{Result, ServiceError};
+
+/// Observes finished operations (metrics). Optional.
+pub trait OpObserver: Send + Sync + fmt::Debug {
+    /// Called once per service call with its outcome and duration.
+    fn observe(&self, action: Action, outcome: Outcome, elapsed: Duration);
+}
+
+/// The configured providers and the default one for new keys.
+#[derive(Debug, Clone)]
+pub struct ProviderRegistry {
+    providers: BTreeMap<ProviderId, Arc<dyn Provider>>,
+    default: ProviderId,
+}
+
+impl ProviderRegistry {
+    /// A registry whose default is `default` (registered too).
+    pub fn new(default: Arc<dyn Provider>) -> Self {
+        let id = default.id().clone();
+        let mut providers = BTreeMap::new();
+        providers.insert(id.clone(), default);
+        Self {
+            providers,
+            default: id,
+        }
+    }
+
+    /// Adds another provider.
+    pub fn register(&mut self, p: Arc<dyn Provider>) {
+        self.providers.insert(p.id().clone(), p);
+    }
+
+    /// Looks a provider up.
+    pub fn get(&self, id: &ProviderId) -> Option<&Arc<dyn Provider>> {
+        self.providers.get(id)
+    }
+
+    /// The default provider's id.
+    pub fn default_id(&self) -> &ProviderId {
+        &self.default
+    }
+
+    /// All providers.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<dyn Provider>> {
+        self.providers.values()
+    }
+}
+
+/// The key management service.
+#[derive(Debug, Clone)]
+pub struct Kms {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    providers: ProviderRegistry,
+    clock: Arc<dyn Clock>,
+    audit: AuditWriter,
+    config: KmsConfig,
+    observer: Option<Arc<dyn OpObserver>>,
+}
+
+impl Kms {
+    /// Builds the service. Must be called inside a tokio runtime (it starts
+    /// the audit group-commit task).
+    pub fn new(
+        store: Arc<dyn Store>,
+        providers: ProviderRegistry,
+        clock: Arc<dyn Clock>,
+        config: KmsConfig,
+        observer: Option<Arc<dyn OpObserver>>,
+    ) -> Self {
+        let audit = AuditWriter::spawn(store.clone(), config.audit_batch_max);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                providers,
+                clock,
+                audit,
+                config,
+                observer,
+            }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub(crate) fn audit_writer(&self) -> &AuditWriter {
+        &self.inner.audit
+    }
+
+    /// The service's settings.
+    pub fn config(&self) -> &KmsConfig {
+        &self.inner.config
+    }
+
+    /// The provider registry.
+    pub fn providers(&self) -> &ProviderRegistry {
+        &self.inner.providers
+    }
+
+    /// Current time from the clock port.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn provider(&self, id: &ProviderId) -> Result<&Arc<dyn Provider>> {
+        self.inner
+            .providers
+            .get(id)
+            .ok_or(ServiceError::Internal("key refers to an unknown provider"))
+    }
+
+    pub(crate) fn observe(&self, action: Action, outcome: Outcome, elapsed: Duration) {
+        if let Some(o) = &self.inner.observer {
+            o.observe(action, outcome, elapsed);
+        }
+    }
+
+    /// Whether the store answers (for readiness probes).
+    pub async fn ready(&self) -> bool {
+        self.inner.store.audit_head().await.is_ok()
+    }
+}
