@@ -1,1 +1,15 @@
-//! placeholder
+//! The REST API's JSON bodies (`/v1/...`). Binary fields are standard base64
+//! ([`B64`]). Requests reject unknown fields, so a typo is an error rather
+//! than a silently ignored option. Shared by the server, the CLI and tests.
+
+mod admin;
+mod b64;
+mod crypto;
+mod errors;
+mod keys;
+
+pub use admin::*;
+pub use b64::B64;
+pub use crypto::*;
+pub use errors::*;
+pub use keys::*;
