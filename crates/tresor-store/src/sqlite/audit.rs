@@ -1,0 +1,112 @@
+//! The audit table on SQLite: appending chained records, reading the head,
+//! and filtered, paged reads.
+
+use sqlx::sqlite::{Sqlite, SqlitePool};
+use sqlx::{Executor, QueryBuilder};
+use tresor_core::audit::{AuditRecord, GENESIS_HASH};
+use tresor_core::{AuditFilter, StoreError};
+
+use crate::error::{backend, write_error};
+use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, u64_col};
+
+/// Default and maximum number of records per read.
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+/// The last record's `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.
+pub(super) async fn read_head<'c, E>(exec: E) -> Result<(u64, [u8; 32]), StoreError>
+where
+    E: Executor<'c, Database = Sqlite>,
+{
+    let row = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(exec)
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else {
+        return Ok((0, GENESIS_HASH));
+    };
+    let seq = u64::try_from(row.int("seq")?)
+        .map_err(|_| StoreError::Corrupt("column seq: negative value".to_owned()))?;
+    let hash = <[u8; 32]>::try_from(row.blob("hash")?.as_slice())
+        .map_err(|_| StoreError::Corrupt("column hash: expected 32 bytes".to_owned()))?;
+    Ok((seq, hash))
+}
+
+/// Appends one chained record.
+pub(super) async fn insert<'c, E>(exec: E, r: &AuditRecord) -> Result<(), StoreError>
+where
+    E: Executor<'c, Database = Sqlite>,
+{
+    let e = &r.event;
+    sqlx::query(
+        "INSERT INTO audit (seq, time, tenant, principal, action, object, outcome, error_code, \
+         request_id, source, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(u64_col("seq", r.seq)?)
+    .bind(e.time.unix_micros())
+    .bind(e.tenant.clone())
+    .bind(e.principal.clone())
+    .bind(e.action.clone())
+    .bind(e.object.clone())
+    .bind(e.outcome.as_str())
+    .bind(e.error_code.clone())
+    .bind(e.request_id.clone())
+    .bind(e.source.clone())
+    .bind(e.detail.clone())
+    .bind(r.prev_hash.to_vec())
+    .bind(r.hash.to_vec())
+    .execute(exec)
+    .await
+    .map_err(write_error)?;
+    Ok(())
+}
+
+/// Records matching `f`, newest first unless `f.ascending`.
+pub(super) async fn list_audit(
+    pool: &SqlitePool,
+    f: &AuditFilter,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let mut q =
+        QueryBuilder::<Sqlite>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE 1 = 1"));
+    let text_filters = [
+        ("tenant", &f.tenant),
+        ("principal", &f.principal),
+        ("action", &f.action),
+        ("object", &f.object),
+    ];
+    for (col, value) in text_filters {
+        if let Some(v) = value {
+            q.push(format!(" AND {col} = ")).push_bind(v.clone());
+        }
+    }
+    if let Some(o) = f.outcome {
+        q.push(" AND outcome = ").push_bind(o.as_str());
+    }
+    if let Some(t) = f.since {
+        q.push(" AND time >= ").push_bind(t.unix_micros());
+    }
+    if let Some(t) = f.until {
+        q.push(" AND time <= ").push_bind(t.unix_micros());
+    }
+    if let Some(s) = f.before_seq {
+        q.push(" AND seq < ").push_bind(clamp_seq(s));
+    }
+    if let Some(s) = f.after_seq {
+        q.push(" AND seq > ").push_bind(clamp_seq(s));
+    }
+    q.push(if f.ascending {
+        " ORDER BY seq ASC"
+    } else {
+        " ORDER BY seq DESC"
+    });
+    q.push(" LIMIT ")
+        .push_bind(i64::from(page_limit(f.limit, DEFAULT_LIMIT, MAX_LIMIT)));
+    let rows = q.build().fetch_all(pool).await.map_err(backend)?;
+    rows.iter().map(audit_from_row).collect()
+}
+
+/// A cursor beyond `i64::MAX` compares like `i64::MAX` (no stored seq is larger).
+fn clamp_seq(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX)
+}
