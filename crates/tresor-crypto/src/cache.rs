@@ -88,10 +88,11 @@ impl KeyCache {
         };
         let slot = slot(ctx);
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= self.capacity && !map.contains_key(&slot) {
-            if let Some(victim) = map.keys().next().cloned() {
-                map.remove(&victim);
-            }
+        if map.len() >= self.capacity
+            && !map.contains_key(&slot)
+            && let Some(victim) = map.keys().next().cloned()
+        {
+            map.remove(&victim);
         }
         map.insert(slot, entry);
     }

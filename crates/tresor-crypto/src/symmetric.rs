@@ -121,7 +121,7 @@ pub fn aes_wrap(
     let mut out = vec![0u8; material.len() + 16];
     let len = match mechanism {
         WrapMechanism::AesKw => {
-            if material.len() < 16 || material.len() % 8 != 0 {
+            if material.len() < 16 || !material.len().is_multiple_of(8) {
                 return Err(ProviderError::InvalidInput(
                     "AES-KW input must be a multiple of 8 bytes, at least 16",
                 ));

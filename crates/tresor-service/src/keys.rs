@@ -137,13 +137,14 @@ impl Kms {
 
     /// Validates a key spec (shared by create and import).
     pub(crate) fn validate_spec(&self, spec: &KeySpec, internal: bool) -> Result<()> {
-        if let Some(a) = &spec.alias {
-            if !internal && a.as_str().starts_with(INTERNAL_ALIAS_PREFIX) {
-                return Err(ServiceError::invalid(
-                    "alias",
-                    format!("the prefix '{INTERNAL_ALIAS_PREFIX}' is reserved"),
-                ));
-            }
+        if let Some(a) = &spec.alias
+            && !internal
+            && a.as_str().starts_with(INTERNAL_ALIAS_PREFIX)
+        {
+            return Err(ServiceError::invalid(
+                "alias",
+                format!("the prefix '{INTERNAL_ALIAS_PREFIX}' is reserved"),
+            ));
         }
         if spec.description.len() > MAX_DESCRIPTION {
             return Err(ServiceError::invalid(
@@ -250,10 +251,10 @@ impl Kms {
             let mut k = old.clone();
             let mut changed = Vec::new();
             if let Some(alias) = update.alias {
-                if let Some(a) = &alias {
-                    if a.as_str().starts_with(INTERNAL_ALIAS_PREFIX) {
-                        return Err(ServiceError::invalid("alias", "reserved prefix"));
-                    }
+                if let Some(a) = &alias
+                    && a.as_str().starts_with(INTERNAL_ALIAS_PREFIX)
+                {
+                    return Err(ServiceError::invalid("alias", "reserved prefix"));
                 }
                 k.alias = alias;
                 changed.push("alias");

@@ -165,7 +165,7 @@ pub trait Provider: Send + Sync + Debug {
     async fn generate(&self, ctx: &KeyContext) -> Result<NewKey, ProviderError>;
 
     /// Imports material: raw bytes for symmetric keys, PKCS#8 DER for
-    /// private keys (ML-KEM: the 64-byte seed or the expanded key).
+    /// private keys (ML-KEM: the expanded decapsulation key).
     async fn import(
         &self,
         ctx: &KeyContext,

@@ -125,14 +125,18 @@ pub async fn audit_chain(store: Arc<dyn Store>) {
 }
 
 fn varied(i: u32) -> AuditEvent {
-    let mut e = event(if i % 3 == 0 { "b" } else { "a" }, "crypto.encrypt", None);
+    let mut e = event(
+        if i.is_multiple_of(3) { "b" } else { "a" },
+        "crypto.encrypt",
+        None,
+    );
     e.time = at(i64::from(i));
     e.principal = format!("p{}", i % 2);
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         e.action = "key.create".into();
         e.object = Some(format!("key-{i}"));
     }
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         e.outcome = Outcome::Denied;
         e.error_code = Some("forbidden".into());
     }

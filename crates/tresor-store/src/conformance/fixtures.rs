@@ -79,7 +79,7 @@ pub fn version(k: &KeyRecord, v: u32) -> VersionRecord {
         version: v,
         state: VersionState::Enabled,
         handle: vec![0xA5, 0, u8::try_from(v % 256).unwrap_or(0), 0xFF],
-        public_key: (v % 2 == 0).then(|| vec![0x30, 0x59, 0x01]),
+        public_key: v.is_multiple_of(2).then(|| vec![0x30, 0x59, 0x01]),
         created_at: at(i64::from(v)),
         destroyed_at: None,
     }

@@ -154,10 +154,10 @@ impl SqliteStore {
         if let Some(w) = &self.writer {
             let mut w = w.lock().await;
             w.head = None;
-            if let Some(conn) = w.conn.take() {
-                if let Err(e) = conn.close().await {
-                    tracing::warn!(error = %e, "closing the SQLite writer failed");
-                }
+            if let Some(conn) = w.conn.take()
+                && let Err(e) = conn.close().await
+            {
+                tracing::warn!(error = %e, "closing the SQLite writer failed");
             }
         }
     }

@@ -44,10 +44,10 @@ async fn applied_version(conn: &mut SqliteConnection) -> Result<Option<i64>, Sto
 
 /// Refuses a schema newer than this build, then applies pending migrations.
 pub(super) async fn migrate(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    if let Some(v) = applied_version(conn).await? {
-        if v > latest_version() {
-            return Err(too_new(v));
-        }
+    if let Some(v) = applied_version(conn).await?
+        && v > latest_version()
+    {
+        return Err(too_new(v));
     }
     MIGRATOR.run(&mut *conn).await.map_err(|e| match e {
         MigrateError::VersionMissing(v) => too_new(v),
