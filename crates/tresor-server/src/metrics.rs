@@ -1,19 +1,191 @@
-//! PLACEHOLDER (owned by the HTTP helper): Prometheus metrics.
+//! Prometheus metrics: one [`Registry`] per server instance (no global
+//! recorder), HTTP request counters and latencies labelled by the matched
+//! route template, and service operation counters fed through
+//! [`OpObserver`]. Labels never carry ids, aliases or other request data.
 
+use std::fmt;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use tresor_core::{Action, Outcome};
 use tresor_service::OpObserver;
 
-/// Prometheus instruments.
-#[derive(Debug, Default)]
-pub struct Metrics;
+/// Content type of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Latency buckets in seconds: 0.5 ms to 10 s.
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+fn histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OpLabels {
+    action: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    action: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+}
+
+/// Prometheus instruments and the registry that holds them.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    operations: Family<OpLabels, Counter>,
+    operation_duration: Family<ActionLabels, Histogram, fn() -> Histogram>,
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Metrics {
-    /// A fresh registry.
+    /// A fresh registry with every Tresor instrument registered.
     pub fn new() -> Self {
-        Self
+        let mut registry = Registry::default();
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        registry.register(
+            "tresor_http_requests",
+            "HTTP requests by method, route template and status",
+            http_requests.clone(),
+        );
+        let http_duration =
+            Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(histogram);
+        registry.register(
+            "tresor_http_request_duration_seconds",
+            "HTTP request latency by method and route template",
+            http_duration.clone(),
+        );
+        let operations = Family::<OpLabels, Counter>::default();
+        registry.register(
+            "tresor_operations",
+            "Service operations by action and outcome",
+            operations.clone(),
+        );
+        let operation_duration =
+            Family::<ActionLabels, Histogram, fn() -> Histogram>::new_with_constructor(histogram);
+        registry.register(
+            "tresor_operation_duration_seconds",
+            "Service operation latency by action",
+            operation_duration.clone(),
+        );
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
+        registry.register("tresor_build_info", "Tresor build information", build_info);
+        Self {
+            registry,
+            http_requests,
+            http_duration,
+            operations,
+            operation_duration,
+        }
+    }
+
+    /// Records one finished HTTP request. `route` must be a route template
+    /// (or a fixed placeholder), never a raw path.
+    pub fn observe_http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.http_requests
+            .get_or_create(&HttpLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.http_duration
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The registry in the OpenMetrics text format.
+    pub fn render(&self) -> Result<String, fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
     }
 }
 
 impl OpObserver for Metrics {
-    fn observe(&self, _action: Action, _outcome: Outcome, _elapsed: std::time::Duration) {}
+    fn observe(&self, action: Action, outcome: Outcome, elapsed: Duration) {
+        self.operations
+            .get_or_create(&OpLabels {
+                action: action.as_str(),
+                outcome: outcome.as_str(),
+            })
+            .inc();
+        self.operation_duration
+            .get_or_create(&ActionLabels {
+                action: action.as_str(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_family() -> Result<(), fmt::Error> {
+        let m = Metrics::new();
+        m.observe_http("GET", "/v1/keys/{key}", 200, Duration::from_millis(3));
+        m.observe(Action::Encrypt, Outcome::Success, Duration::from_millis(1));
+        let text = m.render()?;
+        assert!(text.contains(
+            "tresor_http_requests_total{method=\"GET\",route=\"/v1/keys/{key}\",status=\"200\"} 1"
+        ));
+        assert!(text.contains("tresor_http_request_duration_seconds_bucket"));
+        assert!(
+            text.contains(
+                "tresor_operations_total{action=\"crypto.encrypt\",outcome=\"success\"} 1"
+            )
+        );
+        assert!(text.contains("tresor_operation_duration_seconds_count"));
+        assert!(text.contains("tresor_build_info{version="));
+        Ok(())
+    }
 }

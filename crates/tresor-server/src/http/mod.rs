@@ -1,8 +1,127 @@
-//! PLACEHOLDER (owned by the HTTP helper): the REST app.
+//! The REST front door: an axum [`Router`] over the service. Handlers are
+//! thin (wire body → service request → one `Kms` call → wire response);
+//! authorization, tenant isolation, lifecycle rules and audit all live in
+//! the service. See [`openapi::ROUTES`] for the route table.
+
+mod admin;
+mod batch;
+mod convert;
+mod crypto;
+pub mod error;
+pub mod extract;
+mod keys;
+mod lifecycle;
+pub mod openapi;
+mod ops;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_errors;
+#[cfg(test)]
+mod tests_routes;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{delete, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use error::AppError;
+pub use ops::REQUEST_ID_HEADER;
 
 use crate::state::AppState;
 
 /// The whole HTTP app.
-pub fn app(state: AppState) -> axum::Router {
-    axum::Router::new().with_state(state)
+pub fn app(state: AppState) -> Router {
+    let keys = Router::new()
+        .route("/v1/keys", post(keys::create_key).get(keys::list_keys))
+        .route("/v1/keys/import", post(keys::import_key))
+        .route("/v1/keys/{key}", get(keys::get_key).patch(keys::update_key))
+        .route("/v1/keys/{key}/public", get(keys::public_key))
+        .route("/v1/wrapping-key", get(keys::wrapping_key))
+        .route("/v1/jwks", get(keys::jwks))
+        .route("/v1/keys/{key}/rotate", post(lifecycle::rotate))
+        .route("/v1/keys/{key}/enable", post(lifecycle::enable))
+        .route("/v1/keys/{key}/disable", post(lifecycle::disable))
+        .route("/v1/keys/{key}/revoke", post(lifecycle::revoke))
+        .route(
+            "/v1/keys/{key}/schedule-destroy",
+            post(lifecycle::schedule_destroy),
+        )
+        .route(
+            "/v1/keys/{key}/cancel-destroy",
+            post(lifecycle::cancel_destroy),
+        )
+        .route("/v1/keys/{key}/destroy", post(lifecycle::destroy))
+        .route(
+            "/v1/keys/{key}/versions/{n}/enable",
+            post(lifecycle::enable_version),
+        )
+        .route(
+            "/v1/keys/{key}/versions/{n}/disable",
+            post(lifecycle::disable_version),
+        );
+    let crypto = Router::new()
+        .route("/v1/keys/{key}/encrypt", post(crypto::encrypt))
+        .route("/v1/keys/{key}/decrypt", post(crypto::decrypt))
+        .route("/v1/keys/{key}/reencrypt", post(crypto::reencrypt))
+        .route("/v1/keys/{key}/datakey", post(crypto::datakey))
+        .route("/v1/keys/{key}/sign", post(crypto::sign))
+        .route("/v1/keys/{key}/verify", post(crypto::verify))
+        .route("/v1/keys/{key}/mac", post(crypto::mac))
+        .route("/v1/keys/{key}/mac-verify", post(crypto::mac_verify))
+        .route("/v1/keys/{key}/wrap", post(crypto::wrap))
+        .route("/v1/keys/{key}/unwrap", post(crypto::unwrap))
+        .route("/v1/keys/{key}/agree", post(crypto::agree))
+        .route("/v1/keys/{key}/encapsulate", post(crypto::encapsulate))
+        .route("/v1/keys/{key}/decapsulate", post(crypto::decapsulate))
+        .route("/v1/keys/{key}/encrypt/batch", post(batch::encrypt_batch))
+        .route("/v1/keys/{key}/decrypt/batch", post(batch::decrypt_batch))
+        .route("/v1/keys/{key}/sign/batch", post(batch::sign_batch))
+        .route("/v1/decrypt", post(crypto::decrypt_envelope))
+        .route("/v1/random", post(batch::random));
+    let admin = Router::new()
+        .route(
+            "/v1/tenants",
+            post(admin::create_tenant).get(admin::list_tenants),
+        )
+        .route("/v1/tenants/{id}", get(admin::get_tenant))
+        .route(
+            "/v1/api-keys",
+            post(admin::create_api_key).get(admin::list_api_keys),
+        )
+        .route("/v1/api-keys/{id}", delete(admin::revoke_api_key))
+        .route(
+            "/v1/cert-principals",
+            post(admin::put_cert_principal).get(admin::list_cert_principals),
+        )
+        .route(
+            "/v1/cert-principals/{subject_cn}",
+            delete(admin::delete_cert_principal),
+        )
+        .route("/v1/audit", get(admin::list_audit))
+        .route("/v1/audit/verify", post(admin::verify_audit));
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+    let docs = SwaggerUi::new("/v1/docs").url("/v1/openapi.json", openapi::document());
+
+    Router::new()
+        .merge(keys)
+        .merge(crypto)
+        .merge(admin)
+        .merge(ops)
+        .merge(docs)
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(CatchPanicLayer::custom(ops::panic_response))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::request_context,
+        ))
+        .with_state(state)
 }
