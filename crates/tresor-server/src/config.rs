@@ -1,5 +1,257 @@
-//! PLACEHOLDER (owned by the runtime helper): configuration.
+//! Server configuration: one TOML file with flat keys, overridden by
+//! `TRESOR_<KEY>` environment variables, overridden by command-line flags
+//! (see `tresor.example.toml` for every key). [`Config::load`] merges the
+//! three layers, applies defaults and validates everything.
 
-/// Server configuration.
-#[derive(Debug, Clone, Default)]
-pub struct Config {}
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+mod layer;
+
+pub use layer::ConfigLayer;
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8095";
+/// Default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./tresor-data";
+
+/// A secret configuration value (root key, bootstrap token): zeroized on
+/// drop, never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(Zeroizing<String>);
+
+impl SecretString {
+    /// Wraps a value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(Zeroizing::new(s.into()))
+    }
+
+    /// The value (do not log it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretString(<redacted>)")
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretString::new)
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// Human-readable lines (default).
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Whether TLS clients must present a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// Request a certificate; clients without one may still use bearer
+    /// tokens (default).
+    #[default]
+    Optional,
+    /// Refuse the TLS handshake without a valid client certificate.
+    Require,
+}
+
+/// SQLite durability (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SqliteSync {
+    /// Every commit is on disk before it returns (default).
+    #[default]
+    Full,
+    /// Faster; the last commits may roll back after a power loss.
+    Normal,
+}
+
+/// The validated server configuration, defaults applied.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Where the database, root key file and initial token live.
+    pub data_dir: PathBuf,
+    /// Store URL (default `sqlite://<data_dir>/tresor.db`).
+    pub database_url: String,
+    /// Root key file (default `<data_dir>/root.key`).
+    pub root_key_file: PathBuf,
+    /// The root key itself (hex or base64), from `TRESOR_ROOT_KEY` only.
+    pub root_key: Option<SecretString>,
+    /// Token for the initial platform-admin API key (first start only).
+    pub bootstrap_token: Option<SecretString>,
+    /// TLS certificate chain (PEM); with `tls_key`, the server speaks HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// CA (PEM) that client certificates are verified against.
+    pub tls_client_ca: Option<PathBuf>,
+    /// Whether a client certificate is required.
+    pub tls_client_auth: ClientAuth,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Largest plaintext/message per item.
+    pub max_item_bytes: usize,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Log filter (`info`, `debug`, `tresor_server=debug,info`, ...).
+    pub log_level: String,
+    /// Seconds between scheduler passes; 0 disables the scheduler.
+    pub scheduler_interval_seconds: u64,
+    /// Most audit records per group commit.
+    pub audit_batch_max: usize,
+    /// SQLite durability.
+    pub sqlite_synchronous: SqliteSync,
+    /// Development mode: create a missing root key file.
+    pub dev: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::for_data_dir(DEFAULT_DATA_DIR)
+    }
+}
+
+/// A configuration problem, with the key it concerns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML or has unknown keys.
+    #[error("config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// A secret was put where it must not be.
+    #[error("`{key}` must not be set in the config file: {hint}")]
+    SecretInFile {
+        key: &'static str,
+        hint: &'static str,
+    },
+    /// A value is invalid.
+    #[error("invalid `{key}` (from {source_name}): {message}")]
+    Invalid {
+        key: &'static str,
+        source_name: String,
+        message: String,
+    },
+    /// Keys that only make sense together, or conflict.
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+impl Config {
+    /// Defaults for a given data directory, listening on `127.0.0.1:0`
+    /// (what tests want); `database_url` and `root_key_file` follow it.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: default_database_url(&data_dir),
+            root_key_file: data_dir.join("root.key"),
+            data_dir,
+            root_key: None,
+            bootstrap_token: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            tls_client_auth: ClientAuth::Optional,
+            max_body_bytes: 1024 * 1024,
+            max_item_bytes: 64 * 1024,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            scheduler_interval_seconds: 60,
+            audit_batch_max: 512,
+            sqlite_synchronous: SqliteSync::Full,
+            dev: false,
+        }
+    }
+
+    /// Loads `file` (if any), then `TRESOR_*` variables through `env`, then
+    /// `flags`; later layers win. `env` is a lookup so tests need not touch
+    /// the process environment (pass `|k| std::env::var(k).ok()`).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        flags: ConfigLayer,
+    ) -> Result<Self, ConfigError> {
+        let file_layer = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                ConfigLayer::from_toml(&text, path)?
+            }
+            None => ConfigLayer::default(),
+        };
+        let env_layer = ConfigLayer::from_env(env)?;
+        file_layer.merge(env_layer).merge(flags).finish()
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// Checks the combinations of keys (each value is checked when parsed).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let inconsistent = |m: &str| Err(ConfigError::Inconsistent(m.to_owned()));
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return inconsistent("`tls_cert` and `tls_key` must be set together");
+        }
+        if self.tls_client_ca.is_some() && self.tls_cert.is_none() {
+            return inconsistent("`tls_client_ca` needs TLS (`tls_cert` and `tls_key`)");
+        }
+        if self.tls_client_auth == ClientAuth::Require && self.tls_client_ca.is_none() {
+            return inconsistent("`tls_client_auth = \"require\"` needs `tls_client_ca`");
+        }
+        if self.max_item_bytes > self.max_body_bytes {
+            return inconsistent("`max_item_bytes` must not exceed `max_body_bytes`");
+        }
+        if self.database_url.trim().is_empty() {
+            return inconsistent("`database_url` must not be empty");
+        }
+        Ok(())
+    }
+}
+
+/// `sqlite://<data_dir>/tresor.db`.
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("tresor.db").display())
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,11 +4,16 @@
 
 pub mod config;
 pub mod http;
+mod listener;
+pub mod logging;
 pub mod metrics;
 pub mod runtime;
+pub mod startup;
 pub mod state;
+mod storage;
 pub mod tls;
 
 pub use config::Config;
-pub use runtime::{RunningServer, start};
+pub use listener::Limits;
+pub use runtime::{RunningServer, StartError, start};
 pub use state::{AppState, PeerIdentity};

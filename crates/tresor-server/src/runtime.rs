@@ -1,10 +1,356 @@
-//! PLACEHOLDER (owned by the runtime helper): start-up.
+//! Start-up and shutdown: data dir and root key, store, provider and
+//! service, first-start bootstrap, the listener and the scheduler loop.
+//! [`start`] is what `tresor serve` and the integration tests call.
 
-/// A running server.
-#[derive(Debug)]
-pub struct RunningServer {}
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Starts the server.
-pub async fn start(_config: crate::config::Config) -> std::io::Result<RunningServer> {
-    Ok(RunningServer {})
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tresor_core::{ProviderError, StoreError, SystemClock};
+use tresor_crypto::{RootKeyError, SoftwareProvider};
+use tresor_service::{Kms, KmsConfig, OpObserver, ProviderRegistry, ServiceError};
+
+use crate::config::{Config, ConfigError};
+use crate::listener::{self, Limits};
+use crate::metrics::Metrics;
+use crate::startup::{self, RootKeySource};
+use crate::state::AppState;
+use crate::storage::OpenStore;
+use crate::tls::{self, TlsError};
+
+/// Keys handled per scheduler pass.
+const SCHEDULER_BATCH: u32 = 100;
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration is inconsistent.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The data directory could not be created or read.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The root key could not be read or created.
+    #[error("root key: {0}")]
+    RootKey(#[source] RootKeyError),
+    /// The root key file is missing for an existing deployment.
+    #[error(
+        "root key file {path} does not exist, but the data directory {data_dir} already holds data; \
+         refusing to create a new root key (everything wrapped under the old one would become unreadable). \
+         Restore the key file, set TRESOR_ROOT_KEY, point root_key_file at it, \
+         or (only for throw-away development data) start with --dev"
+    )]
+    RootKeyMissing { path: PathBuf, data_dir: PathBuf },
+    /// The store could not be opened or migrated.
+    #[error("cannot open the store: {0}")]
+    Store(#[source] StoreError),
+    /// The key provider could not be initialized.
+    #[error("cannot initialize the software key provider: {0}")]
+    Provider(#[source] ProviderError),
+    /// First-start bootstrap failed.
+    #[error("bootstrap failed: {0}")]
+    Bootstrap(#[source] ServiceError),
+    /// The initial admin token could not be saved.
+    #[error("cannot write the initial admin token to {path}: {source}")]
+    TokenFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS configuration is unusable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A started server. Dropping it stops accepting connections; call
+/// [`RunningServer::shutdown`] to also drain requests and close the store.
+pub struct RunningServer {
+    /// The bound address (the real port when the config said `:0`).
+    pub addr: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The initial admin token, on the first start only.
+    pub initial_token: Option<String>,
+    /// Where the initial token was saved (first start, generated token).
+    pub initial_token_file: Option<PathBuf>,
+    /// Where the root key came from.
+    pub root_key_source: RootKeySource,
+    /// The root key's check value (identifies the key; safe to show).
+    pub root_key_kcv: String,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    kms: Kms,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    scheduler: Option<JoinHandle<()>>,
+    store: OpenStore,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .field("scheme", &self.scheme)
+            .field(
+                "initial_token",
+                &self.initial_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("root_key_kcv", &self.root_key_kcv)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts the server described by `config` and returns once it listens.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    config.validate()?;
+    let fresh = startup::prepare_data_dir(&config.data_dir)?;
+    let (root, root_key_source) = startup::root_key(&config, fresh)?;
+    let root_key_kcv = root.key_check_value();
+    tracing::info!(kcv = %root_key_kcv, source = ?root_key_source, "root key loaded");
+    // TLS first: a bad certificate should fail before the store is touched.
+    let acceptor = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsAcceptor::from(tls::server_config(
+            cert,
+            key,
+            config.tls_client_ca.as_deref(),
+            config.tls_client_auth,
+        )?)),
+        _ => None,
+    };
+    let store = OpenStore::open(&config).await.map_err(StartError::Store)?;
+    let provider =
+        SoftwareProvider::new(SoftwareProvider::default_id(), &root, store.state.clone());
+    drop(root);
+    let started = match provider {
+        Ok(provider) => build(&config, provider, &store).await,
+        Err(e) => Err(StartError::Provider(e)),
+    };
+    let Started {
+        kms,
+        app,
+        tcp,
+        addr,
+        initial_token,
+        initial_token_file,
+    } = match started {
+        Ok(s) => s,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    let (stop, stop_rx) = watch::channel(false);
+    let server = tokio::spawn(listener::serve(
+        tcp,
+        acceptor,
+        app,
+        stop_rx.clone(),
+        Limits::default(),
+    ));
+    let scheduler = (config.scheduler_interval_seconds > 0).then(|| {
+        let every = Duration::from_secs(config.scheduler_interval_seconds);
+        tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx))
+    });
+    let scheme = config.scheme();
+    tracing::info!(url = %format!("{scheme}://{addr}"), "listening");
+    Ok(RunningServer {
+        addr,
+        scheme,
+        initial_token,
+        initial_token_file,
+        root_key_source,
+        root_key_kcv,
+        data_dir: config.data_dir,
+        kms,
+        stop,
+        server,
+        scheduler,
+        store,
+    })
+}
+
+/// What [`build`] prepared.
+struct Started {
+    kms: Kms,
+    app: axum::Router,
+    tcp: TcpListener,
+    addr: SocketAddr,
+    initial_token: Option<String>,
+    initial_token_file: Option<PathBuf>,
+}
+
+/// Service, bootstrap, app and listening socket.
+async fn build(
+    config: &Config,
+    provider: SoftwareProvider,
+    store: &OpenStore,
+) -> Result<Started, StartError> {
+    let metrics = Arc::new(Metrics::new());
+    let observer: Arc<dyn OpObserver> = metrics.clone();
+    let kms = Kms::new(
+        store.store.clone(),
+        ProviderRegistry::new(Arc::new(provider)),
+        Arc::new(SystemClock),
+        KmsConfig {
+            max_item_bytes: config.max_item_bytes,
+            audit_batch_max: config.audit_batch_max,
+            ..KmsConfig::default()
+        },
+        Some(observer),
+    );
+    let supplied = config
+        .bootstrap_token
+        .as_ref()
+        .map(|t| t.expose().to_owned());
+    let supplied_token = supplied.is_some();
+    let initial_token = kms
+        .bootstrap(supplied)
+        .await
+        .map_err(StartError::Bootstrap)?;
+    let mut initial_token_file = None;
+    if let Some(token) = &initial_token {
+        tracing::info!(
+            "first start: created the default tenant and an initial platform-admin API key"
+        );
+        // A token the operator supplied is not written anywhere.
+        if !supplied_token {
+            initial_token_file = startup::write_initial_token(&config.data_dir, token)?;
+        }
+    }
+    let tcp = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = tcp.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let app = crate::http::app(AppState {
+        kms: kms.clone(),
+        metrics,
+        max_body_bytes: config.max_body_bytes,
+    });
+    Ok(Started {
+        kms,
+        app,
+        tcp,
+        addr,
+        initial_token,
+        initial_token_file,
+    })
+}
+
+/// Runs due rotations and scheduled destroys every `every` until stopped.
+async fn scheduler_loop(kms: Kms, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = listener::stopped(&mut stop) => break,
+            _ = tick.tick() => {}
+        }
+        loop {
+            match kms.run_due(SCHEDULER_BATCH).await {
+                Ok(r) => {
+                    let done = r.rotated + r.destroyed + r.failed;
+                    if done > 0 {
+                        tracing::info!(
+                            rotated = r.rotated,
+                            destroyed = r.destroyed,
+                            failed = r.failed,
+                            "scheduler pass"
+                        );
+                    } else {
+                        tracing::debug!("scheduler pass: nothing due");
+                    }
+                    // A full batch without failures: more may be due now.
+                    if r.failed > 0 || done < SCHEDULER_BATCH as usize || *stop.borrow() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduler pass failed");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl RunningServer {
+    /// `scheme://addr`, e.g. `http://127.0.0.1:8095`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// The service the server runs (for tests and embedding).
+    pub fn kms(&self) -> &Kms {
+        &self.kms
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded), stops the
+    /// scheduler and closes the store, releasing its files.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.server.await {
+            tracing::warn!(error = %e, "listener task failed");
+        }
+        if let Some(mut scheduler) = self.scheduler
+            && tokio::time::timeout(Duration::from_secs(10), &mut scheduler)
+                .await
+                .is_err()
+        {
+            scheduler.abort();
+        }
+        self.store.close().await;
+        tracing::info!("server stopped");
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn wait(self) {
+        shutdown_signal().await;
+        tracing::info!("shutdown signal received");
+        self.shutdown().await;
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for SIGTERM"),
+        }
+    }
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        tracing::warn!(error = %e, "cannot listen for Ctrl-C; stopping");
+    }
 }

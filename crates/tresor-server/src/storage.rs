@@ -1,0 +1,76 @@
+//! Opening the configured store and closing it again on shutdown (so the
+//! SQLite files are released and a restart on the same data dir works).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tresor_core::{ProviderId, ProviderStateStore, Store, StoreError};
+use tresor_store::{SqliteOptions, SqliteStore, StoreOptions, Synchronous};
+
+use crate::config::{Config, SqliteSync};
+
+/// The opened store, as the service sees it and as shutdown closes it.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenStore {
+    pub store: Arc<dyn Store>,
+    pub state: Arc<dyn ProviderStateStore>,
+    sqlite: Option<Arc<SqliteStore>>,
+}
+
+impl OpenStore {
+    /// Opens `config.database_url` (migrations run on open).
+    pub async fn open(config: &Config) -> Result<Self, StoreError> {
+        let sync = match config.sqlite_synchronous {
+            SqliteSync::Normal => Synchronous::Normal,
+            _ => Synchronous::Full,
+        };
+        let sqlite_opts = SqliteOptions::default().with_synchronous(sync);
+        let url = config.database_url.as_str();
+        if url.starts_with("sqlite:") {
+            let s = Arc::new(SqliteStore::open_url(url, &sqlite_opts).await?);
+            return Ok(Self {
+                store: s.clone(),
+                state: s.clone(),
+                sqlite: Some(s),
+            });
+        }
+        let store =
+            tresor_store::open(url, &StoreOptions::default().with_sqlite(sqlite_opts)).await?;
+        Ok(Self {
+            state: Arc::new(StateOf(store.clone())),
+            store,
+            sqlite: None,
+        })
+    }
+
+    /// Closes the connections (later calls on the store fail).
+    pub async fn close(&self) {
+        if let Some(s) = &self.sqlite {
+            s.close().await;
+        }
+    }
+}
+
+/// A [`Store`] seen as its [`ProviderStateStore`] half.
+#[derive(Debug)]
+struct StateOf(Arc<dyn Store>);
+
+#[async_trait]
+impl ProviderStateStore for StateOf {
+    async fn get_blob(
+        &self,
+        provider: &ProviderId,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.get_blob(provider, name).await
+    }
+
+    async fn put_blob_if_absent(
+        &self,
+        provider: &ProviderId,
+        name: &str,
+        value: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        self.0.put_blob_if_absent(provider, name, value).await
+    }
+}
