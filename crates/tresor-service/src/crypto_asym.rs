@@ -48,6 +48,7 @@ impl Kms {
             .await?;
         Ok(SignResult {
             signature,
+            key_id: k.id.to_string(),
             key_version: uv.ctx.version,
             scheme: name,
         })

@@ -179,6 +179,7 @@ pub struct SignRequest {
 #[derive(Debug, Clone)]
 pub struct SignResult {
     pub signature: Vec<u8>,
+    pub key_id: String,
     pub key_version: u32,
     pub scheme: &'static str,
 }

@@ -9,7 +9,6 @@ use tresor_service::ServiceError;
 use tresor_service::types::ItemResult;
 
 use super::convert::{self, b64_secret, parse_key_ref};
-use super::crypto::signing_key_id;
 use super::error::AppError;
 use super::extract::{Auth, Json, Path};
 use super::keys::KeyPath;
@@ -100,10 +99,7 @@ pub async fn sign_batch(
     let key = parse_key_ref(&key)?;
     let reqs = convert_all(r.items, convert::sign_request)?;
     let out = s.kms.sign_batch(&c, &key, reqs).await?;
-    let key_id = signing_key_id(&s, &c, &key).await;
-    Ok(Json(items(out, &c.request_id, |o| {
-        convert::sign_response(o, &key_id)
-    })))
+    Ok(Json(items(out, &c.request_id, convert::sign_response)))
 }
 
 #[utoipa::path(post, path = "/v1/random", tag = "crypto",

@@ -4,8 +4,6 @@
 
 use axum::extract::State;
 use tresor_api::{self as api, B64};
-use tresor_core::Caller;
-use tresor_service::KeyRef;
 use tresor_service::types as svc;
 
 use super::convert::{self, b64_secret, binding, parse_key_ref};
@@ -15,18 +13,6 @@ use super::keys::KeyPath;
 use crate::state::AppState;
 
 type Res<T> = Result<Json<T>, AppError>;
-
-/// The key id to report for a signature. The service's sign result does not
-/// name the key, so an alias is resolved with a (read-only) key lookup.
-pub(super) async fn signing_key_id(s: &AppState, c: &Caller, key: &KeyRef) -> String {
-    match key {
-        KeyRef::Id(id) => id.to_string(),
-        KeyRef::Alias(_) => match s.kms.get_key(c, key).await {
-            Ok(d) => d.key.id.to_string(),
-            Err(_) => key.to_string(),
-        },
-    }
-}
 
 #[utoipa::path(post, path = "/v1/keys/{key}/encrypt", tag = "crypto", params(KeyPath),
     request_body = api::EncryptRequest,
@@ -131,8 +117,7 @@ pub async fn sign(
 ) -> Res<api::SignResponse> {
     let key = parse_key_ref(&key)?;
     let out = s.kms.sign(&c, &key, convert::sign_request(r)?).await?;
-    let key_id = signing_key_id(&s, &c, &key).await;
-    Ok(Json(convert::sign_response(out, &key_id)))
+    Ok(Json(convert::sign_response(out)))
 }
 
 #[utoipa::path(post, path = "/v1/keys/{key}/verify", tag = "crypto", params(KeyPath),

@@ -142,10 +142,10 @@ pub fn decrypt_response(r: DecryptResult) -> api::DecryptResponse {
 }
 
 /// Sign result on the wire (`key_id` comes from the caller's resolution).
-pub fn sign_response(r: svc::SignResult, key_id: &str) -> api::SignResponse {
+pub fn sign_response(r: svc::SignResult) -> api::SignResponse {
     api::SignResponse {
         signature: B64(r.signature),
-        key_id: key_id.to_owned(),
+        key_id: r.key_id,
         key_version: r.key_version,
         scheme: r.scheme.to_owned(),
     }
