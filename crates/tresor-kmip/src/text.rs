@@ -163,6 +163,38 @@ fn parse_datetime_extended(text: &str) -> Option<i64> {
     i64::try_from(micros).ok()
 }
 
+/// Resolve the five predefined entities and numeric character references
+/// (including `&#0;`..`&#31;`, which the encoder writes for control
+/// characters). Anything else (a DTD entity, a stray `&`) is refused.
+pub(crate) fn unescape_xml(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(rest.get(..amp)?);
+        let after = rest.get(amp + 1..)?;
+        let semi = after.find(';')?;
+        let name = after.get(..semi)?;
+        let c = match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => name.strip_prefix('#')?.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        };
+        out.push(c);
+        rest = after.get(semi + 1..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Parse a textual value of `item_type` (not Structure). `separators`
 /// split mask names (space for XML, `|` and space for JSON).
 pub(crate) fn parse_value(

@@ -198,7 +198,7 @@ fn parse_element(
             at,
             reason: "attribute value is not UTF-8",
         })?;
-        let text = unescape(raw).ok_or(Error::Malformed {
+        let text = text::unescape_xml(raw).ok_or(Error::Malformed {
             at,
             reason: "invalid entity or character reference",
         })?;
@@ -256,38 +256,6 @@ fn parse_element(
     };
     let value = text::parse_value(&text, item_type, ctx, &[' ', '\t', '\n', '\r'], options, at)?;
     Ok((tag, Some(value)))
-}
-
-/// Resolve the five predefined entities and numeric character references
-/// (including `&#0;`..`&#31;`, which the encoder writes for control
-/// characters). Anything else (a DTD entity, a stray `&`) is refused.
-fn unescape(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(rest.get(..amp)?);
-        let after = rest.get(amp + 1..)?;
-        let semi = after.find(';')?;
-        let name = after.get(..semi)?;
-        let c = match name {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            _ => {
-                let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => name.strip_prefix('#')?.parse().ok()?,
-                };
-                char::from_u32(code)?
-            }
-        };
-        out.push(c);
-        rest = after.get(semi + 1..)?;
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// Work left for the iterative encoder.
