@@ -21,6 +21,27 @@ pub struct UnsupportedUrl(pub String);
 #[error("the store is closed")]
 pub struct Closed;
 
+/// Connecting to a database server failed. Names only the scheme, host and
+/// port, never the URL (which may carry a password).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to the database at {target}")]
+pub struct ConnectFailed {
+    target: String,
+    #[source]
+    source: sqlx::Error,
+}
+
+impl ConnectFailed {
+    pub(crate) fn new(target: String, source: sqlx::Error) -> Self {
+        Self { target, source }
+    }
+
+    /// `scheme://host:port` of the database server.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+}
+
 /// A change kind this adapter does not know (added to the port later).
 #[derive(Debug, thiserror::Error)]
 #[error("unsupported change: {0}")]

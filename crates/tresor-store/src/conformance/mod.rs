@@ -46,14 +46,23 @@ pub use listing::{keys_due, list_keys_filters, list_keys_pagination};
 /// `$factory` is a closure returning a future of `(Arc<dyn Store>, guard)`:
 /// a fresh, empty store, and anything that must live as long as the case
 /// (a temp dir, a database handle), dropped when the case ends.
+///
+/// With `optional` before the factory, the future yields
+/// `Option<(Arc<dyn Store>, guard)>` instead, and a case whose factory
+/// gives `None` (say, no database server configured) passes without
+/// running; the factory should say why it skipped:
+///
+/// ```ignore
+/// tresor_store::conformance_tests!(postgres, optional || fresh_postgres());
+/// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    ($name:ident, $factory:expr $(,)?) => {
+    (@module $name:ident $mode:ident $factory:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
-            $crate::conformance_tests!(@cases $factory;
+            $crate::conformance_tests!(@cases $mode $factory;
                 tenants_create_get_list,
                 keys_create_get_update,
                 aliases_unique_per_tenant,
@@ -73,7 +82,7 @@ macro_rules! conformance_tests {
             );
         }
     };
-    (@cases $factory:expr; $($case:ident),* $(,)?) => {
+    (@cases required $factory:expr; $($case:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
@@ -82,6 +91,24 @@ macro_rules! conformance_tests {
                 $crate::conformance::$case(store).await;
             }
         )*
+    };
+    (@cases optional $factory:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let factory = $factory;
+                let Some((store, _guard)) = factory().await else {
+                    return;
+                };
+                $crate::conformance::$case(store).await;
+            }
+        )*
+    };
+    ($name:ident, optional $factory:expr $(,)?) => {
+        $crate::conformance_tests!(@module $name optional $factory);
+    };
+    ($name:ident, $factory:expr $(,)?) => {
+        $crate::conformance_tests!(@module $name required $factory);
     };
 }
 

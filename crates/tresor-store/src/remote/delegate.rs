@@ -1,0 +1,153 @@
+//! The `Store` and `ProviderStateStore` impls of the server backends: thin
+//! delegation to each backend's query modules, written once.
+
+/// Implements [`Store`](tresor_core::Store) and
+/// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
+/// backend type with a `pool` field, delegating to the invoking module's
+/// `commit`, `keys`, `credentials` and `audit` submodules (which take
+/// `&pool` first and otherwise the trait method's arguments).
+macro_rules! delegate_store {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl tresor_core::ProviderStateStore for $ty {
+            async fn get_blob(
+                &self,
+                provider: &tresor_core::ProviderId,
+                name: &str,
+            ) -> Result<Option<Vec<u8>>, tresor_core::StoreError> {
+                credentials::get_blob(&self.pool, provider, name).await
+            }
+
+            async fn put_blob_if_absent(
+                &self,
+                provider: &tresor_core::ProviderId,
+                name: &str,
+                value: &[u8],
+            ) -> Result<Vec<u8>, tresor_core::StoreError> {
+                credentials::put_blob_if_absent(&self.pool, provider, name, value).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl tresor_core::Store for $ty {
+            async fn commit(
+                &self,
+                changes: Vec<tresor_core::Change>,
+                audit: Vec<tresor_core::AuditEvent>,
+            ) -> Result<Vec<tresor_core::audit::AuditRecord>, tresor_core::StoreError> {
+                commit::commit(&self.pool, changes, audit).await
+            }
+
+            async fn get_tenant(
+                &self,
+                id: &tresor_core::TenantId,
+            ) -> Result<Option<tresor_core::TenantRecord>, tresor_core::StoreError> {
+                credentials::get_tenant(&self.pool, id).await
+            }
+
+            async fn list_tenants(
+                &self,
+            ) -> Result<Vec<tresor_core::TenantRecord>, tresor_core::StoreError> {
+                credentials::list_tenants(&self.pool).await
+            }
+
+            async fn get_key(
+                &self,
+                tenant: &tresor_core::TenantId,
+                id: &tresor_core::KeyId,
+            ) -> Result<Option<tresor_core::KeyRecord>, tresor_core::StoreError> {
+                keys::get_key(&self.pool, tenant, id).await
+            }
+
+            async fn get_key_by_alias(
+                &self,
+                tenant: &tresor_core::TenantId,
+                alias: &tresor_core::Alias,
+            ) -> Result<Option<tresor_core::KeyRecord>, tresor_core::StoreError> {
+                keys::get_key_by_alias(&self.pool, tenant, alias).await
+            }
+
+            async fn list_keys(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::KeyFilter,
+                page: tresor_core::PageRequest,
+            ) -> Result<tresor_core::Page<tresor_core::KeyRecord>, tresor_core::StoreError> {
+                keys::list_keys(&self.pool, tenant, filter, page).await
+            }
+
+            async fn keys_due(
+                &self,
+                now: tresor_core::Timestamp,
+                limit: u32,
+            ) -> Result<Vec<tresor_core::KeyRecord>, tresor_core::StoreError> {
+                keys::keys_due(&self.pool, now, limit).await
+            }
+
+            async fn list_versions(
+                &self,
+                tenant: &tresor_core::TenantId,
+                key: &tresor_core::KeyId,
+            ) -> Result<Vec<tresor_core::VersionRecord>, tresor_core::StoreError> {
+                keys::list_versions(&self.pool, tenant, key).await
+            }
+
+            async fn get_version(
+                &self,
+                tenant: &tresor_core::TenantId,
+                key: &tresor_core::KeyId,
+                version: u32,
+            ) -> Result<Option<tresor_core::VersionRecord>, tresor_core::StoreError> {
+                keys::get_version(&self.pool, tenant, key, version).await
+            }
+
+            async fn get_api_key_by_hash(
+                &self,
+                hash: &[u8],
+            ) -> Result<Option<tresor_core::ApiKeyRecord>, tresor_core::StoreError> {
+                credentials::get_api_key_by_hash(&self.pool, hash).await
+            }
+
+            async fn list_api_keys(
+                &self,
+                tenant: &tresor_core::TenantId,
+            ) -> Result<Vec<tresor_core::ApiKeyRecord>, tresor_core::StoreError> {
+                credentials::list_api_keys(&self.pool, tenant).await
+            }
+
+            async fn get_api_key(
+                &self,
+                tenant: &tresor_core::TenantId,
+                id: &tresor_core::ApiKeyId,
+            ) -> Result<Option<tresor_core::ApiKeyRecord>, tresor_core::StoreError> {
+                credentials::get_api_key(&self.pool, tenant, id).await
+            }
+
+            async fn find_cert_principals(
+                &self,
+                subject_cn: &str,
+            ) -> Result<Vec<tresor_core::CertPrincipal>, tresor_core::StoreError> {
+                credentials::find_cert_principals(&self.pool, subject_cn).await
+            }
+
+            async fn list_cert_principals(
+                &self,
+                tenant: &tresor_core::TenantId,
+            ) -> Result<Vec<tresor_core::CertPrincipal>, tresor_core::StoreError> {
+                credentials::list_cert_principals(&self.pool, tenant).await
+            }
+
+            async fn list_audit(
+                &self,
+                filter: &tresor_core::AuditFilter,
+            ) -> Result<Vec<tresor_core::audit::AuditRecord>, tresor_core::StoreError> {
+                audit::list_audit(&self.pool, filter).await
+            }
+
+            async fn audit_head(&self) -> Result<(u64, [u8; 32]), tresor_core::StoreError> {
+                audit::read_head(&self.pool).await
+            }
+        }
+    };
+}
+pub(crate) use delegate_store;
