@@ -85,6 +85,7 @@ pub(crate) async fn serve(
             addr,
             router: router.clone(),
             watcher: graceful.watcher(),
+            stop: stop.clone(),
             limits,
             _permit: permit,
         };
@@ -113,6 +114,10 @@ struct Conn {
     addr: SocketAddr,
     router: Router,
     watcher: Watcher,
+    /// Shutdown signal: a connection that has not started HTTP yet (waiting
+    /// for its first byte or its TLS handshake) gives up at once, so idle
+    /// connections never hold up shutdown.
+    stop: watch::Receiver<bool>,
     limits: Limits,
     _permit: OwnedSemaphorePermit,
 }
@@ -120,14 +125,22 @@ struct Conn {
 impl Conn {
     async fn run(self, stream: TcpStream, tls: Option<TlsAcceptor>) {
         let _ = stream.set_nodelay(true);
+        let mut stop = self.stop.clone();
+        if *stop.borrow() {
+            return;
+        }
         match tls {
             None => {
                 // The protocol sniffing of the auto builder has no timeout of
                 // its own: require the first byte in time.
                 let mut first = [0u8; 1];
-                match timeout(self.limits.header_read_timeout, stream.peek(&mut first)).await {
-                    Ok(Ok(n)) if n > 0 => {}
-                    _ => return,
+                let first_byte = timeout(self.limits.header_read_timeout, stream.peek(&mut first));
+                tokio::select! {
+                    _ = stopped(&mut stop) => return,
+                    r = first_byte => match r {
+                        Ok(Ok(n)) if n > 0 => {}
+                        _ => return,
+                    },
                 }
                 let peer = PeerIdentity {
                     addr: self.addr,
@@ -136,19 +149,22 @@ impl Conn {
                 self.serve(stream, peer, None).await;
             }
             Some(acceptor) => {
-                let stream =
-                    match timeout(self.limits.tls_handshake_timeout, acceptor.accept(stream)).await
-                    {
-                        Ok(Ok(s)) => s,
-                        Ok(Err(e)) => {
-                            tracing::debug!(peer = %self.addr, error = %e, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            tracing::debug!(peer = %self.addr, "TLS handshake timed out");
-                            return;
-                        }
-                    };
+                let handshake = timeout(self.limits.tls_handshake_timeout, acceptor.accept(stream));
+                let accepted = tokio::select! {
+                    _ = stopped(&mut stop) => return,
+                    r = handshake => r,
+                };
+                let stream = match accepted {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::debug!(peer = %self.addr, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(peer = %self.addr, "TLS handshake timed out");
+                        return;
+                    }
+                };
                 let (_, session) = stream.get_ref();
                 let peer = PeerIdentity {
                     addr: self.addr,

@@ -71,7 +71,7 @@ async fn revoked_and_expired_api_keys_are_rejected() {
     admin
         .delete(&format!("/v1/api-keys/{key_id}"))
         .await
-        .err(409, "invalid_key_state");
+        .err(409, "already_revoked");
     admin
         .delete("/v1/api-keys/00000000-0000-7000-8000-000000000000")
         .await

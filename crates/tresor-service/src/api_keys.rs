@@ -122,7 +122,7 @@ impl Kms {
                 .await?
                 .ok_or(ServiceError::NotFound { what: "api key" })?;
             if k.revoked_at.is_some() {
-                return Err(ServiceError::WrongState("already revoked".into()));
+                return Err(ServiceError::AlreadyRevoked);
             }
             let at = self.now();
             self.commit(

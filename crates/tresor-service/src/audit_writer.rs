@@ -4,6 +4,7 @@
 //! store transaction, so many concurrent operations share one fsync.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 use tresor_core::{AuditEvent, Store};
@@ -14,6 +15,7 @@ type Ack = oneshot::Sender<Result<(), ()>>;
 #[derive(Debug, Clone)]
 pub struct AuditWriter {
     tx: mpsc::Sender<(AuditEvent, Ack)>,
+    high_water: Arc<AtomicU64>,
 }
 
 impl AuditWriter {
@@ -21,8 +23,21 @@ impl AuditWriter {
     /// last handle is dropped.
     pub fn spawn(store: Arc<dyn Store>, batch_max: usize) -> Self {
         let (tx, rx) = mpsc::channel(batch_max.max(1) * 16);
-        tokio::spawn(run(store, rx, batch_max.max(1)));
-        Self { tx }
+        let high_water = Arc::new(AtomicU64::new(0));
+        tokio::spawn(run(store, rx, batch_max.max(1), high_water.clone()));
+        Self { tx, high_water }
+    }
+
+    /// Notes that records up to `seq` were committed (by any path).
+    pub fn committed(&self, seq: u64) {
+        self.high_water.fetch_max(seq, Ordering::SeqCst);
+    }
+
+    /// The highest audit sequence number this process has seen committed:
+    /// the chain in the store must reach at least this far, so records
+    /// deleted from its end are detected while the server runs.
+    pub fn high_water(&self) -> u64 {
+        self.high_water.load(Ordering::SeqCst)
     }
 
     /// Queues a record and waits until it is committed.
@@ -33,7 +48,12 @@ impl AuditWriter {
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(AuditEvent, Ack)>, batch_max: usize) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<(AuditEvent, Ack)>,
+    batch_max: usize,
+    high_water: Arc<AtomicU64>,
+) {
     let mut events = Vec::with_capacity(batch_max);
     let mut acks = Vec::with_capacity(batch_max);
     while let Some((event, ack)) = rx.recv().await {
@@ -51,8 +71,13 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(AuditEvent, Ack)>, b
         let batch = std::mem::take(&mut events);
         let n = batch.len();
         let result = store.commit(Vec::new(), batch).await;
-        if let Err(e) = &result {
-            tracing::error!(error = %e, records = n, "audit group commit failed");
+        match &result {
+            Ok(records) => {
+                if let Some(last) = records.last() {
+                    high_water.fetch_max(last.seq, Ordering::SeqCst);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, records = n, "audit group commit failed"),
         }
         for ack in acks.drain(..) {
             let _ = ack.send(result.as_ref().map(|_| ()).map_err(|_| ()));

@@ -29,6 +29,8 @@ pub enum ServiceError {
     AliasExists,
     #[error("{what} already exists")]
     AlreadyExists { what: &'static str },
+    #[error("the credential is already revoked")]
+    AlreadyRevoked,
     #[error("the object was modified concurrently; retry")]
     Conflict,
     #[error("{field} exceeds the limit of {limit} bytes")]
@@ -82,6 +84,7 @@ impl ServiceError {
             ServiceError::PendingDestroy => "key_pending_destroy",
             ServiceError::AliasExists => "alias_exists",
             ServiceError::AlreadyExists { .. } => "already_exists",
+            ServiceError::AlreadyRevoked => "already_revoked",
             ServiceError::Conflict => "conflict",
             ServiceError::PayloadTooLarge { .. } => "payload_too_large",
             ServiceError::CryptoFailed => "crypto_failed",
@@ -108,6 +111,7 @@ impl ServiceError {
             | ServiceError::PendingDestroy
             | ServiceError::AliasExists
             | ServiceError::AlreadyExists { .. }
+            | ServiceError::AlreadyRevoked
             | ServiceError::Conflict => ErrorKind::Conflict,
             ServiceError::PayloadTooLarge { .. } => ErrorKind::TooLarge,
             ServiceError::ProviderUnavailable(_) | ServiceError::AuditUnavailable => {
