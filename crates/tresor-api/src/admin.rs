@@ -138,6 +138,9 @@ pub struct AuditVerifyResponse {
     pub verified: u64,
     /// Hash of the last verified record (hex).
     pub head: String,
+    /// Signed checkpoints whose signature verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoints: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_bad_seq: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

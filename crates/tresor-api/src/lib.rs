@@ -6,10 +6,12 @@ mod admin;
 mod b64;
 mod crypto;
 mod errors;
+mod evidence;
 mod keys;
 
 pub use admin::*;
 pub use b64::B64;
 pub use crypto::*;
 pub use errors::*;
+pub use evidence::*;
 pub use keys::*;

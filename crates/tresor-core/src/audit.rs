@@ -82,7 +82,7 @@ fn put_str(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(s.as_bytes());
 }
 
-fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
+pub(crate) fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
     match s {
         None => buf.push(0),
         Some(s) => {
@@ -151,6 +151,17 @@ pub enum ChainError {
     BrokenLink { seq: u64 },
     #[error("record {seq}: contents do not match its hash (modified)")]
     BadHash { seq: u64 },
+    /// The chain verifies but differs from a signed checkpoint at `seq`
+    /// (records at or before it were changed and the chain recomputed).
+    #[error("record {seq}: hash differs from the signed checkpoint at {seq}")]
+    CheckpointMismatch { seq: u64 },
+    /// A checkpoint's signature does not verify with its audit key.
+    #[error("checkpoint at record {seq}: bad signature")]
+    CheckpointSignature { seq: u64 },
+    /// The chain ends at `last`, below a signed checkpoint at `checkpoint`:
+    /// records were removed from its end.
+    #[error("records after {last} are missing: a signed checkpoint covers record {checkpoint}")]
+    Truncated { last: u64, checkpoint: u64 },
 }
 
 impl ChainError {
@@ -159,7 +170,10 @@ impl ChainError {
         match self {
             ChainError::Gap { seq, .. }
             | ChainError::BrokenLink { seq }
-            | ChainError::BadHash { seq } => *seq,
+            | ChainError::BadHash { seq }
+            | ChainError::CheckpointMismatch { seq }
+            | ChainError::CheckpointSignature { seq } => *seq,
+            ChainError::Truncated { last, .. } => last + 1,
         }
     }
 }
@@ -181,6 +195,15 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A verifier that continues a chain already known (verified, or taken
+    /// from a signed checkpoint) up to `(seq, hash)`.
+    pub fn starting_at(seq: u64, hash: [u8; 32]) -> Self {
+        Self {
+            last_seq: seq,
+            last_hash: hash,
+        }
+    }
+
     /// Checks the next record.
     pub fn push(&mut self, r: &AuditRecord) -> Result<(), ChainError> {
         let expected = self.last_seq + 1;
@@ -231,7 +254,7 @@ pub struct AuditFilter {
     pub ascending: bool,
 }
 
-mod hex32 {
+pub(crate) mod hex32 {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {

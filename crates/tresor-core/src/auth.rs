@@ -103,6 +103,11 @@ pub enum Action {
     CertPrincipalDelete,
     AuditList,
     AuditVerify,
+    AuditCheckpoint,
+    AuditCheckpointList,
+    AuditKeys,
+    AuditExport,
+    SelfTest,
     AuthFailed,
     SchedulerRotate,
     SchedulerDestroy,
@@ -155,6 +160,11 @@ impl Action {
             CertPrincipalDelete => "cert_principal.delete",
             AuditList => "audit.list",
             AuditVerify => "audit.verify",
+            AuditCheckpoint => "audit.checkpoint",
+            AuditCheckpointList => "audit.checkpoint_list",
+            AuditKeys => "audit.keys",
+            AuditExport => "audit.export",
+            SelfTest => "self_test.run",
             AuthFailed => "auth.failed",
             SchedulerRotate => "scheduler.rotate",
             SchedulerDestroy => "scheduler.destroy",
@@ -169,6 +179,11 @@ impl Action {
             KeyGet | KeyList | KeyPublic | JwksGet | WrappingKeyGet | AuditList | TenantGet => {
                 Some(Role::Readonly)
             }
+            AuditCheckpointList | AuditKeys | SelfTest => Some(Role::Readonly),
+            AuditCheckpoint => Some(Role::Admin),
+            // The chain is one log across tenants: exporting it whole is a
+            // platform-admin action.
+            AuditExport => None,
             KeyCreate | KeyImport | KeyUpdate | KeyRotate | KeyEnable | KeyDisable | KeyRevoke
             | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable | KeyVersionDisable
             | Encrypt | Decrypt | ReEncrypt | DataKey | Sign | Verify | Mac | MacVerify | Wrap

@@ -5,16 +5,19 @@
 pub mod algorithm;
 pub mod audit;
 pub mod auth;
+pub mod checkpoint;
 pub mod ids;
 pub mod key;
 pub mod ports;
 pub mod secret;
+pub mod self_test;
 pub mod state;
 pub mod time;
 
 pub use algorithm::{Algorithm, KeyClass, Operation};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, Outcome};
 pub use auth::{Action, ApiKeyRecord, Caller, CertPrincipal, Role, TenantRecord};
+pub use checkpoint::{Checkpoint, CheckpointFilter, CheckpointScope};
 pub use ids::{Alias, ApiKeyId, IdError, KeyId, ProviderId, RequestId, TenantId};
 pub use key::{KeyFilter, KeyOrigin, KeyRecord, Page, PageRequest, VersionRecord, VersionState};
 pub use ports::clock::{Clock, ManualClock, SystemClock};
@@ -24,5 +27,6 @@ pub use ports::provider::{
 };
 pub use ports::store::{Change, ProviderStateStore, Store, StoreError};
 pub use secret::SecretBytes;
+pub use self_test::SelfTestResult;
 pub use state::{KeyState, RevocationReason, StateError, Transition};
 pub use time::Timestamp;

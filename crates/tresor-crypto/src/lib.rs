@@ -19,6 +19,7 @@ pub mod pq;
 pub mod provider;
 pub mod root_key;
 pub mod rsa;
+pub mod self_test;
 pub mod sig;
 pub mod spki;
 pub mod symmetric;

@@ -165,6 +165,10 @@ impl Provider for SoftwareProvider {
         Algorithm::ALL.to_vec()
     }
 
+    fn self_test(&self) -> Vec<tresor_core::SelfTestResult> {
+        crate::self_test::run_all()
+    }
+
     async fn generate(&self, ctx: &KeyContext) -> Result<NewKey, ProviderError> {
         let alg = ctx.algorithm;
         let material = if keys::slow_to_generate(alg) {

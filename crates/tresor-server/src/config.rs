@@ -120,6 +120,11 @@ pub struct Config {
     pub scheduler_interval_seconds: u64,
     /// Most audit records per group commit.
     pub audit_batch_max: usize,
+    /// Seconds between scheduled signed audit checkpoints (900 to 86400,
+    /// default 3600); 0 disables them (on-demand checkpoints still work).
+    pub audit_checkpoint_interval_seconds: u64,
+    /// Algorithm of new audit keys: Ed25519 (default) or ML-DSA-65.
+    pub audit_checkpoint_algorithm: tresor_core::Algorithm,
     /// SQLite durability.
     pub sqlite_synchronous: SqliteSync,
     /// Development mode: create a missing root key file.
@@ -190,6 +195,8 @@ impl Config {
             log_level: "info".into(),
             scheduler_interval_seconds: 60,
             audit_batch_max: 512,
+            audit_checkpoint_interval_seconds: 3600,
+            audit_checkpoint_algorithm: tresor_core::Algorithm::Ed25519,
             sqlite_synchronous: SqliteSync::Full,
             dev: false,
         }

@@ -3,6 +3,7 @@
 //! configuration, start-up and the scheduler loop.
 
 pub mod config;
+mod evidence_runtime;
 pub mod http;
 mod listener;
 pub mod logging;

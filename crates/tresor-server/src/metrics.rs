@@ -52,6 +52,11 @@ struct ActionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TestLabels {
+    test: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -63,6 +68,7 @@ pub struct Metrics {
     http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
     operations: Family<OpLabels, Counter>,
     operation_duration: Family<ActionLabels, Histogram, fn() -> Histogram>,
+    self_tests: Family<TestLabels, Gauge>,
 }
 
 impl fmt::Debug for Metrics {
@@ -114,7 +120,14 @@ impl Metrics {
             })
             .set(1);
         registry.register("tresor_build_info", "Tresor build information", build_info);
+        let self_tests = Family::<TestLabels, Gauge>::default();
+        registry.register(
+            "tresor_self_test_ok",
+            "Whether a self-test passed (1) or failed (0) at its last run",
+            self_tests.clone(),
+        );
         Self {
+            self_tests,
             registry,
             http_requests,
             http_duration,
@@ -139,6 +152,18 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records the outcome of each self-test (the label is the test's fixed
+    /// name).
+    pub fn record_self_tests(&self, results: &[tresor_core::SelfTestResult]) {
+        for r in results {
+            self.self_tests
+                .get_or_create(&TestLabels {
+                    test: r.name.clone(),
+                })
+                .set(i64::from(r.ok));
+        }
     }
 
     /// The registry in the OpenMetrics text format.

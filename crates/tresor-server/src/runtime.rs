@@ -61,6 +61,13 @@ pub enum StartError {
     /// First-start bootstrap failed.
     #[error("bootstrap failed: {0}")]
     Bootstrap(#[source] ServiceError),
+    /// A known-answer or consistency self-test failed (named): the
+    /// cryptography cannot be trusted, so nothing is served.
+    #[error("self-test failed, refusing to start: {0}")]
+    SelfTest(String),
+    /// The signed audit checkpoints could not be read.
+    #[error("cannot read the audit checkpoints: {0}")]
+    Evidence(#[source] ServiceError),
     /// The initial admin token could not be saved.
     #[error("cannot write the initial admin token to {path}: {source}")]
     TokenFile {
@@ -166,6 +173,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         stop_rx.clone(),
         Limits::default(),
     ));
+    crate::evidence_runtime::spawn_checkpoints(&config, &kms, stop_rx.clone());
     let scheduler = (config.scheduler_interval_seconds > 0).then(|| {
         let every = Duration::from_secs(config.scheduler_interval_seconds);
         tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx))
@@ -213,6 +221,8 @@ async fn build(
         KmsConfig {
             max_item_bytes: config.max_item_bytes,
             audit_batch_max: config.audit_batch_max,
+            audit_checkpoint_algorithm: config.audit_checkpoint_algorithm,
+            self_test_force_fail: crate::evidence_runtime::forced_failure(),
             ..KmsConfig::default()
         },
         Some(observer),
@@ -226,6 +236,7 @@ async fn build(
         .bootstrap(supplied)
         .await
         .map_err(StartError::Bootstrap)?;
+    crate::evidence_runtime::startup_checks(&kms, &metrics).await?;
     let mut initial_token_file = None;
     if let Some(token) = &initial_token {
         tracing::info!(

@@ -348,10 +348,10 @@ async fn truncation_from_the_end_is_detected() {
 }
 
 /// Truncation while the server is stopped leaves a shorter chain that is
-/// internally consistent; only a head kept outside the database (signed,
-/// exported audit checkpoints — the evidence issue) can reveal it.
+/// internally consistent; a signed checkpoint (the documented protection:
+/// scheduled hourly, or made on demand) at or after the deleted records
+/// reveals it, offline and after a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs signed audit checkpoints kept outside the database (not built yet)"]
 async fn truncation_while_stopped_is_detected() {
     let dir = tempfile::Builder::new()
         .prefix("tresor-e2e-audit4-")
@@ -361,11 +361,14 @@ async fn truncation_while_stopped_is_detected() {
     let root = server.root();
     let id = root.create_key("aes-256-gcm").await;
     root.encrypt(&id, b"x").await;
+    let cp = root.post("/v1/audit/checkpoints", json!({})).await.ok();
     server.stop().await;
 
     let mut conn = db(dir.path()).await;
     exec(&mut conn, "DROP TRIGGER audit_no_delete").await;
     let last = max_seq(&mut conn).await;
+    // The checkpoint's own record is the last one; it covers the one before.
+    assert_eq!(cp["seq"], last - 1);
     exec(
         &mut conn,
         &format!("DELETE FROM audit WHERE seq >= {}", last - 1),
@@ -378,5 +381,7 @@ async fn truncation_while_stopped_is_detected() {
         v["ok"], false,
         "records deleted from the end while stopped, not detected: {v}"
     );
+    assert_eq!(v["first_bad_seq"], last - 1, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("checkpoint"), "{v}");
     server.stop().await;
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use tresor_core::audit::{ChainError, ChainVerifier};
 use tresor_core::{Action, AuditFilter, AuditRecord, Caller, Store};
 
+use crate::audit_verify::{SigCheck, verify_with_checkpoints};
+
 use crate::error::Result;
 use crate::kms::Kms;
 
@@ -16,6 +18,9 @@ pub struct ChainReport {
     pub verified: u64,
     /// Hex hash of the last verified record.
     pub head: String,
+    /// Signed checkpoints whose signature verified (each also matched the
+    /// chain unless `error` says otherwise).
+    pub checkpoints: u64,
     /// The first broken record, if any.
     pub error: Option<ChainError>,
 }
@@ -27,52 +32,22 @@ impl ChainReport {
     }
 }
 
-/// Recomputes the whole chain from the store, in pages.
+/// Recomputes the whole chain from the store, in pages, and checks it
+/// against every signed checkpoint (signatures checked with the stored
+/// public keys: for offline use on a stopped server's database).
 pub async fn verify_store_chain(store: &Arc<dyn Store>) -> Result<ChainReport> {
-    verify_chain_to(store, 0).await
+    verify_with_checkpoints(store, 0, SigCheck::StoredPublicKey).await
 }
 
-/// Like [`verify_store_chain`], and the chain must reach at least
-/// `min_seq` (a head known from elsewhere: records removed from the end of
-/// the chain cannot be detected from the chain alone).
-pub async fn verify_chain_to(store: &Arc<dyn Store>, min_seq: u64) -> Result<ChainReport> {
-    let mut v = ChainVerifier::default();
-    let mut after = 0u64;
-    loop {
-        let page = store
-            .list_audit(&AuditFilter {
-                after_seq: Some(after),
-                ascending: true,
-                limit: 1000,
-                ..AuditFilter::default()
-            })
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for r in &page {
-            if let Err(e) = v.push(r) {
-                return Ok(report(&v, Some(e)));
-            }
-        }
-    }
-    // Records deleted from the end are caught by comparing with the head the
-    // store reports and with the head known to the caller.
-    let (head_seq, _) = store.audit_head().await?;
-    let head_seq = head_seq.max(min_seq);
-    if head_seq != v.count() {
-        let e = ChainError::Gap {
-            seq: head_seq,
-            expected: v.count() + 1,
-        };
-        return Ok(report(&v, Some(e)));
-    }
-    Ok(report(&v, None))
-}
-
-fn report(v: &ChainVerifier, error: Option<ChainError>) -> ChainReport {
+pub(crate) fn report(
+    v: &ChainVerifier,
+    error: Option<ChainError>,
+    checkpoints: u64,
+) -> ChainReport {
     ChainReport {
         verified: v.count(),
         head: v.head().iter().map(|b| format!("{b:02x}")).collect(),
+        checkpoints,
         error,
     }
 }
@@ -108,7 +83,8 @@ impl Kms {
         let (op, allowed) = self.begin(caller, Action::AuditVerify);
         let result = async {
             allowed?;
-            verify_chain_to(self.store(), self.audit_writer().high_water()).await
+            let min_seq = self.audit_writer().high_water();
+            verify_with_checkpoints(self.store(), min_seq, SigCheck::Provider(self)).await
         }
         .await;
         self.finish(op, result).await

@@ -13,6 +13,12 @@ pub struct KmsConfig {
     pub min_rotation_period_secs: i64,
     /// Most audit records written in one group commit (default 512).
     pub audit_batch_max: usize,
+    /// Algorithm of new audit (checkpoint-signing) keys: Ed25519 (default)
+    /// or ML-DSA-65.
+    pub audit_checkpoint_algorithm: tresor_core::Algorithm,
+    /// Test-only: the name of a self-test to report as failed (the server
+    /// sets it from `TRESOR_SELF_TEST_FORCE_FAIL` in debug builds only).
+    pub self_test_force_fail: Option<String>,
 }
 
 impl Default for KmsConfig {
@@ -23,6 +29,8 @@ impl Default for KmsConfig {
             default_destroy_window_days: 30,
             min_rotation_period_secs: 3600,
             audit_batch_max: 512,
+            audit_checkpoint_algorithm: tresor_core::Algorithm::Ed25519,
+            self_test_force_fail: None,
         }
     }
 }

@@ -42,6 +42,10 @@ pub enum ServiceError {
     ProviderUnavailable(#[source] ProviderError),
     #[error("the audit log is unavailable; the operation was not performed")]
     AuditUnavailable,
+    /// The audit chain does not verify at record `seq` (nothing is signed
+    /// over a broken chain).
+    #[error("the audit chain is broken at record {seq}")]
+    AuditChainBroken { seq: u64 },
     #[error("storage failure")]
     Store(#[source] StoreError),
     #[error("internal error")]
@@ -90,6 +94,7 @@ impl ServiceError {
             ServiceError::CryptoFailed => "crypto_failed",
             ServiceError::ProviderUnavailable(_) => "provider_unavailable",
             ServiceError::AuditUnavailable => "audit_unavailable",
+            ServiceError::AuditChainBroken { .. } => "audit_chain_broken",
             ServiceError::Store(_) => "storage_error",
             ServiceError::Internal(_) => "internal",
         }
@@ -112,6 +117,7 @@ impl ServiceError {
             | ServiceError::AliasExists
             | ServiceError::AlreadyExists { .. }
             | ServiceError::AlreadyRevoked
+            | ServiceError::AuditChainBroken { .. }
             | ServiceError::Conflict => ErrorKind::Conflict,
             ServiceError::PayloadTooLarge { .. } => ErrorKind::TooLarge,
             ServiceError::ProviderUnavailable(_) | ServiceError::AuditUnavailable => {

@@ -69,6 +69,7 @@ struct Inner {
     providers: ProviderRegistry,
     clock: Arc<dyn Clock>,
     audit: AuditWriter,
+    evidence: crate::checkpoints::EvidenceState,
     config: KmsConfig,
     observer: Option<Arc<dyn OpObserver>>,
 }
@@ -90,6 +91,7 @@ impl Kms {
                 providers,
                 clock,
                 audit,
+                evidence: Default::default(),
                 config,
                 observer,
             }),
@@ -102,6 +104,10 @@ impl Kms {
 
     pub(crate) fn audit_writer(&self) -> &AuditWriter {
         &self.inner.audit
+    }
+
+    pub(crate) fn evidence(&self) -> &crate::checkpoints::EvidenceState {
+        &self.inner.evidence
     }
 
     /// The service's settings.

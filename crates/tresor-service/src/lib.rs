@@ -4,13 +4,17 @@
 
 mod api_keys;
 mod audit_ops;
+mod audit_verify;
 pub mod audit_writer;
 mod batch;
+pub mod checkpoints;
 pub mod config;
 mod crypto_asym;
 mod crypto_sym;
 pub mod envelope;
 pub mod error;
+pub mod export;
+pub mod export_verify;
 mod import;
 mod keys;
 mod kms;
@@ -19,6 +23,7 @@ mod op;
 mod public;
 mod resolve;
 pub mod scheduler;
+pub mod self_test;
 mod tenants;
 pub mod types;
 

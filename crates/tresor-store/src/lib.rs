@@ -7,6 +7,7 @@
 //! the row mapping in `rows` and passes the same [`conformance`] suite
 //! (behind the `conformance` feature).
 
+mod checkpoints;
 mod error;
 mod mysql;
 mod options;

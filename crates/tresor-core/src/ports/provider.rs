@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use crate::algorithm::Algorithm;
 use crate::ids::{KeyId, ProviderId, TenantId};
 use crate::secret::SecretBytes;
+use crate::self_test::SelfTestResult;
 
 /// Which key version an operation concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +160,13 @@ pub trait Provider: Send + Sync + Debug {
     /// Whether material lives in hardware.
     fn hardware_backed(&self) -> bool {
         false
+    }
+
+    /// Known-answer and pair-wise consistency tests of this provider's
+    /// algorithms, run at start-up and on demand (CPU-bound: call it off
+    /// the async threads). The default has none.
+    fn self_test(&self) -> Vec<SelfTestResult> {
+        Vec::new()
     }
 
     /// Generates a new key version.

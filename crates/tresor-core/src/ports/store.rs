@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
+use crate::checkpoint::{Checkpoint, CheckpointFilter};
 use crate::ids::{Alias, ApiKeyId, KeyId, ProviderId, TenantId};
 use crate::key::{KeyFilter, KeyRecord, Page, PageRequest, VersionRecord};
 use crate::time::Timestamp;
@@ -64,6 +65,9 @@ pub enum Change {
         tenant: TenantId,
         subject_cn: String,
     },
+    /// Stores a signed audit checkpoint (`Duplicate` when one of the same
+    /// scope already exists at that `seq`).
+    PutCheckpoint(Checkpoint),
 }
 
 /// Provider-private state kept by the store (e.g. the software keystore's
@@ -155,4 +159,10 @@ pub trait Store: ProviderStateStore {
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError>;
     /// The last record's `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.
     async fn audit_head(&self) -> Result<(u64, [u8; 32]), StoreError>;
+    /// Signed audit checkpoints matching the filter, ordered by `seq` then
+    /// tenant (global first); oldest first unless `descending`.
+    async fn list_checkpoints(
+        &self,
+        filter: &CheckpointFilter,
+    ) -> Result<Vec<Checkpoint>, StoreError>;
 }

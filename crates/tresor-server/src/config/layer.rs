@@ -29,6 +29,8 @@ pub const KEYS: &[&str] = &[
     "log_level",
     "scheduler_interval_seconds",
     "audit_batch_max",
+    "audit_checkpoint_interval_seconds",
+    "audit_checkpoint_algorithm",
     "sqlite_synchronous",
     "dev",
 ];
@@ -59,6 +61,8 @@ pub struct ConfigLayer {
     pub log_level: Option<String>,
     pub scheduler_interval_seconds: Option<u64>,
     pub audit_batch_max: Option<usize>,
+    pub audit_checkpoint_interval_seconds: Option<u64>,
+    pub audit_checkpoint_algorithm: Option<tresor_core::Algorithm>,
     pub sqlite_synchronous: Option<SqliteSync>,
     pub dev: Option<bool>,
 }
@@ -187,6 +191,20 @@ impl ConfigLayer {
             "audit_batch_max" => {
                 self.audit_batch_max = Some(number(v, 1, 10_000).map_err(|m| err(&m))?)
             }
+            "audit_checkpoint_interval_seconds" => {
+                let n = number(v, 0, 86_400).map_err(|m| err(&m))?;
+                if n != 0 && n < 900 {
+                    return Err(err("expected 0 (off) or 900 to 86400 seconds"));
+                }
+                self.audit_checkpoint_interval_seconds = Some(n as u64);
+            }
+            "audit_checkpoint_algorithm" => {
+                self.audit_checkpoint_algorithm = Some(match v {
+                    "ed25519" => tresor_core::Algorithm::Ed25519,
+                    "ml-dsa-65" => tresor_core::Algorithm::MlDsa65,
+                    _ => return Err(err("expected \"ed25519\" or \"ml-dsa-65\"")),
+                })
+            }
             "sqlite_synchronous" => {
                 self.sqlite_synchronous = Some(match v {
                     "full" => SqliteSync::Full,
@@ -227,6 +245,12 @@ impl ConfigLayer {
                 .scheduler_interval_seconds
                 .or(self.scheduler_interval_seconds),
             audit_batch_max: over.audit_batch_max.or(self.audit_batch_max),
+            audit_checkpoint_interval_seconds: over
+                .audit_checkpoint_interval_seconds
+                .or(self.audit_checkpoint_interval_seconds),
+            audit_checkpoint_algorithm: over
+                .audit_checkpoint_algorithm
+                .or(self.audit_checkpoint_algorithm),
             sqlite_synchronous: over.sqlite_synchronous.or(self.sqlite_synchronous),
             dev: over.dev.or(self.dev),
         }
@@ -272,6 +296,12 @@ impl ConfigLayer {
                 .scheduler_interval_seconds
                 .unwrap_or(defaults.scheduler_interval_seconds),
             audit_batch_max: self.audit_batch_max.unwrap_or(defaults.audit_batch_max),
+            audit_checkpoint_interval_seconds: self
+                .audit_checkpoint_interval_seconds
+                .unwrap_or(defaults.audit_checkpoint_interval_seconds),
+            audit_checkpoint_algorithm: self
+                .audit_checkpoint_algorithm
+                .unwrap_or(defaults.audit_checkpoint_algorithm),
             sqlite_synchronous: self
                 .sqlite_synchronous
                 .unwrap_or(defaults.sqlite_synchronous),

@@ -8,6 +8,7 @@ mod batch;
 mod convert;
 mod crypto;
 pub mod error;
+mod evidence;
 pub mod extract;
 mod keys;
 mod lifecycle;
@@ -103,6 +104,14 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/audit", get(admin::list_audit))
         .route("/v1/audit/verify", post(admin::verify_audit));
+    let evidence = Router::new()
+        .route(
+            "/v1/audit/checkpoints",
+            post(evidence::create_checkpoint).get(evidence::list_checkpoints),
+        )
+        .route("/v1/audit/keys", get(evidence::audit_keys))
+        .route("/v1/audit/export", get(evidence::export))
+        .route("/v1/self-test", get(evidence::self_test));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -113,6 +122,7 @@ pub fn app(state: AppState) -> Router {
         .merge(keys)
         .merge(crypto)
         .merge(admin)
+        .merge(evidence)
         .merge(ops)
         .merge(docs)
         .fallback(ops::not_found)

@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, keys, lifecycle, ops};
+use super::{admin, batch, crypto, evidence, keys, lifecycle, ops};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -58,6 +58,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/v1/cert-principals/{subject_cn}"),
     ("get", "/v1/audit"),
     ("post", "/v1/audit/verify"),
+    ("post", "/v1/audit/checkpoints"),
+    ("get", "/v1/audit/checkpoints"),
+    ("get", "/v1/audit/keys"),
+    ("get", "/v1/audit/export"),
+    ("get", "/v1/self-test"),
 ];
 
 /// The API description.
@@ -85,6 +90,8 @@ pub const ROUTES: &[(&str, &str)] = &[
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
         admin::put_cert_principal, admin::list_cert_principals, admin::delete_cert_principal,
         admin::list_audit, admin::verify_audit,
+        evidence::create_checkpoint, evidence::list_checkpoints, evidence::audit_keys,
+        evidence::export, evidence::self_test,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

@@ -21,6 +21,11 @@ pub struct Harness {
 }
 
 pub async fn harness() -> Harness {
+    harness_with(KmsConfig::default()).await
+}
+
+/// A harness whose service has `config`.
+pub async fn harness_with(config: KmsConfig) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/tresor.db", dir.path().display());
     let store = tresor_store::open(&url, &StoreOptions::default())
@@ -36,7 +41,7 @@ pub async fn harness() -> Harness {
         store.clone(),
         ProviderRegistry::new(Arc::new(provider)),
         clock.clone() as Arc<dyn Clock>,
-        KmsConfig::default(),
+        config,
         None,
     );
     kms.bootstrap(None).await.unwrap();

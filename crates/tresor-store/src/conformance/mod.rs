@@ -21,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit;
+mod checkpoints;
 mod concurrency;
 mod credentials;
 pub mod fixtures;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use tresor_core::Store;
 
 pub use audit::{audit_chain, audit_filters_and_paging, commit_is_atomic, verify_chain};
+pub use checkpoints::{checkpoint_duplicates_are_refused, checkpoints_put_and_list};
 pub use concurrency::{concurrent_commits_form_one_chain, concurrent_updates_one_wins};
 pub use credentials::{api_keys, cert_principals, provider_blobs};
 pub use keys::{
@@ -77,6 +79,8 @@ macro_rules! conformance_tests {
                 commit_is_atomic,
                 audit_chain,
                 audit_filters_and_paging,
+                checkpoints_put_and_list,
+                checkpoint_duplicates_are_refused,
                 concurrent_commits_form_one_chain,
                 concurrent_updates_one_wins,
             );
@@ -143,6 +147,8 @@ where
         commit_is_atomic,
         audit_chain,
         audit_filters_and_paging,
+        checkpoints_put_and_list,
+        checkpoint_duplicates_are_refused,
         concurrent_commits_form_one_chain,
         concurrent_updates_one_wins
     );

@@ -6,6 +6,7 @@
 //! duplicate entries are told apart by key name.
 
 mod audit;
+mod checkpoints;
 mod commit;
 pub(crate) mod connect;
 mod credentials;

@@ -5,6 +5,7 @@
 //! conditional `UPDATE`, and unique violations are told apart by index name.
 
 mod audit;
+mod checkpoints;
 mod commit;
 pub(crate) mod connect;
 mod credentials;

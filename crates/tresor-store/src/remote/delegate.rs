@@ -147,6 +147,13 @@ macro_rules! delegate_store {
             async fn audit_head(&self) -> Result<(u64, [u8; 32]), tresor_core::StoreError> {
                 audit::read_head(&self.pool).await
             }
+
+            async fn list_checkpoints(
+                &self,
+                filter: &tresor_core::CheckpointFilter,
+            ) -> Result<Vec<tresor_core::Checkpoint>, tresor_core::StoreError> {
+                checkpoints::list_checkpoints(&self.pool, filter).await
+            }
         }
     };
 }

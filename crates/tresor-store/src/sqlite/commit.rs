@@ -148,6 +148,7 @@ async fn apply(tx: &mut Tx<'_>, change: Change) -> Result<(), StoreError> {
                     .map_err(write_error)?;
             require_row(done.rows_affected())?;
         }
+        Change::PutCheckpoint(c) => super::checkpoints::insert(tx, &c).await?,
         other => {
             // The variant name only: the payload may hold wrapped blobs.
             let name = format!("{other:?}")

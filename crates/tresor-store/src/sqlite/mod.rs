@@ -9,6 +9,7 @@
 //! [`SqliteStore::open_read_only`] is safe alongside a running server.
 
 mod audit;
+mod checkpoints;
 mod commit;
 mod credentials;
 mod keys;
@@ -307,6 +308,13 @@ impl Store for SqliteStore {
 
     async fn audit_head(&self) -> Result<(u64, [u8; 32]), StoreError> {
         audit::read_head(&self.read).await
+    }
+
+    async fn list_checkpoints(
+        &self,
+        filter: &tresor_core::CheckpointFilter,
+    ) -> Result<Vec<tresor_core::Checkpoint>, StoreError> {
+        checkpoints::list_checkpoints(&self.read, filter).await
     }
 }
 

@@ -1,5 +1,6 @@
 //! `tresor audit list` and `tresor audit verify` (online through the REST
-//! API, or offline on a data directory's database, read-only).
+//! API, or offline on a data directory's database, read-only); the
+//! evidence subcommands (export, checkpoints, keys) are in `evidence`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,15 +42,58 @@ pub enum AuditCmd {
         #[arg(long)]
         limit: Option<u32>,
     },
-    /// Recompute the hash chain (exit 6 when broken). With --data-dir, reads
-    /// a (stopped or running) server's SQLite database directly, read-only.
+    /// Recompute the hash chain and check it against the signed checkpoints
+    /// (exit 6 when broken). With --data-dir, reads a (stopped or running)
+    /// server's SQLite database directly, read-only; with --offline, an
+    /// exported file, without any server.
     Verify {
         /// Verify offline: the server's data directory.
-        #[arg(long, value_name = "DIR", conflicts_with = "database_url")]
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["database_url", "offline"])]
         data_dir: Option<PathBuf>,
         /// Verify offline: the database URL (sqlite://PATH).
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", conflicts_with = "offline")]
         database_url: Option<String>,
+        /// Verify an export made by `tresor audit export` (JSONL).
+        #[arg(long, value_name = "FILE")]
+        offline: Option<PathBuf>,
+        /// Trusted audit public key(s), PEM (from `tresor audit keys`);
+        /// repeatable. Without one, the keys inside the export are used.
+        #[arg(long, value_name = "PEMFILE", requires = "offline")]
+        public_key: Vec<PathBuf>,
+    },
+    /// Export the audit log as JSON lines (records, then signed checkpoints
+    /// and the audit public keys) for archiving and offline verification.
+    /// Platform admins.
+    Export {
+        /// RFC 3339: only records from this time on.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only records after this sequence number.
+        #[arg(long)]
+        after: Option<u64>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of the audit chain now (tenant admins; --global:
+    /// platform admins).
+    Checkpoint {
+        /// Sign with the global audit key.
+        #[arg(long)]
+        global: bool,
+    },
+    /// List the signed checkpoints of the tenant and the global ones.
+    Checkpoints {
+        /// Only checkpoints after this sequence number (paging).
+        #[arg(long)]
+        after: Option<u64>,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Print (or save with --out) the audit public keys as PEM.
+    Keys {
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -115,9 +159,23 @@ pub async fn run(cmd: AuditCmd, global: &GlobalArgs, out: Output) -> Result<(), 
                 }
             })
         }
+        AuditCmd::Export { since, after, out } => {
+            super::evidence::export(global, since, after, out).await
+        }
+        AuditCmd::Checkpoint { global: all } => super::evidence::checkpoint(global, out, all).await,
+        AuditCmd::Checkpoints { after, limit } => {
+            super::evidence::list(global, out, after, limit).await
+        }
+        AuditCmd::Keys { out: file } => super::evidence::keys(global, out, file).await,
+        AuditCmd::Verify {
+            offline: Some(file),
+            public_key,
+            ..
+        } => super::evidence::verify_offline(&file, &public_key, out),
         AuditCmd::Verify {
             data_dir,
             database_url,
+            ..
         } => {
             let report = match (data_dir, database_url) {
                 (None, None) => {
@@ -149,6 +207,10 @@ fn finish_verify(out: Output, r: &AuditVerifyResponse) -> Result<(), CliError> {
             ("status", if r.ok { "ok".into() } else { "BROKEN".into() }),
             ("records verified", r.verified.to_string()),
             ("head", r.head.clone()),
+            (
+                "checkpoints verified",
+                r.checkpoints.map(|c| c.to_string()).unwrap_or_default(),
+            ),
             (
                 "first bad record",
                 r.first_bad_seq.map(|s| s.to_string()).unwrap_or_default(),
@@ -203,6 +265,7 @@ async fn verify_offline(
         ok: report.ok(),
         verified: report.verified,
         head: report.head,
+        checkpoints: Some(report.checkpoints),
         first_bad_seq: report.error.as_ref().map(|e| e.seq()),
         error: report.error.map(|e| e.to_string()),
     })

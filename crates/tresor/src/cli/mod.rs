@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod crypto;
+mod evidence;
 mod key_view;
 pub mod keys;
 
@@ -80,6 +81,10 @@ pub enum Command {
     /// Read and verify the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Run the server's self-tests (known-answer, consistency and provider
+    /// round-trip tests); exit 5 when one fails.
+    #[command(name = "self-test")]
+    SelfTest,
 }
 
 impl GlobalArgs {
@@ -108,6 +113,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Tenant(cmd) => admin::run_tenant(cmd, &cli.global.client()?, out).await,
         Command::ApiKey(cmd) => admin::run_api_key(cmd, &cli.global.client()?, out).await,
         Command::Audit(cmd) => audit::run(cmd, &cli.global, out).await,
+        Command::SelfTest => evidence::self_test(&cli.global, out).await,
     }
 }
 

@@ -92,6 +92,7 @@ pub fn audit_verify_response(r: ChainReport) -> api::AuditVerifyResponse {
         ok: r.ok(),
         verified: r.verified,
         head: r.head,
+        checkpoints: Some(r.checkpoints),
         first_bad_seq: r.error.as_ref().map(|e| e.seq()),
         error: r.error.map(|e| e.to_string()),
     }
