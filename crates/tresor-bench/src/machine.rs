@@ -16,7 +16,8 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// (name, value) pairs: cores, CPU model, memory, kernel, Rust version.
+/// (name, value) pairs: cores, CPU model, memory, kernel, Rust version,
+/// load average (other work on the machine skews every number).
 pub fn describe() -> Vec<(String, String)> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -41,5 +42,14 @@ pub fn describe() -> Vec<(String, String)> {
         ("memory".into(), mem),
         ("kernel".into(), cmd("uname", &["-sr"])),
         ("rustc".into(), cmd("rustc", &["--version"])),
+        (
+            "load average at start".into(),
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
     ]
 }
