@@ -76,6 +76,8 @@ pub enum Action {
     KeyVersionEnable,
     KeyVersionDisable,
     KeyPublic,
+    /// Plaintext export of an exportable key's material (KMIP Get).
+    KeyExport,
     Encrypt,
     Decrypt,
     ReEncrypt,
@@ -133,6 +135,7 @@ impl Action {
             KeyVersionEnable => "key.version_enable",
             KeyVersionDisable => "key.version_disable",
             KeyPublic => "key.public",
+            KeyExport => "key.export",
             Encrypt => "crypto.encrypt",
             Decrypt => "crypto.decrypt",
             ReEncrypt => "crypto.reencrypt",
@@ -184,6 +187,7 @@ impl Action {
             // The chain is one log across tenants: exporting it whole is a
             // platform-admin action.
             AuditExport => None,
+            KeyExport => Some(Role::User),
             KeyCreate | KeyImport | KeyUpdate | KeyRotate | KeyEnable | KeyDisable | KeyRevoke
             | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable | KeyVersionDisable
             | Encrypt | Decrypt | ReEncrypt | DataKey | Sign | Verify | Mac | MacVerify | Wrap

@@ -127,6 +127,15 @@ pub struct Config {
     pub audit_checkpoint_algorithm: tresor_core::Algorithm,
     /// SQLite durability.
     pub sqlite_synchronous: SqliteSync,
+    /// KMIP listener address (TTLV over TLS, e.g. `127.0.0.1:5696`);
+    /// `None` disables KMIP over TLS.
+    pub kmip_listen: Option<SocketAddr>,
+    /// KMIP listener certificate chain (PEM).
+    pub kmip_tls_cert: Option<PathBuf>,
+    /// KMIP listener private key (PEM).
+    pub kmip_tls_key: Option<PathBuf>,
+    /// CA (PEM) KMIP client certificates must chain to (required).
+    pub kmip_client_ca: Option<PathBuf>,
     /// Development mode: create a missing root key file.
     pub dev: bool,
 }
@@ -198,6 +207,10 @@ impl Config {
             audit_checkpoint_interval_seconds: 3600,
             audit_checkpoint_algorithm: tresor_core::Algorithm::Ed25519,
             sqlite_synchronous: SqliteSync::Full,
+            kmip_listen: None,
+            kmip_tls_cert: None,
+            kmip_tls_key: None,
+            kmip_client_ca: None,
             dev: false,
         }
     }
@@ -247,6 +260,15 @@ impl Config {
         }
         if self.max_item_bytes > self.max_body_bytes {
             return inconsistent("`max_item_bytes` must not exceed `max_body_bytes`");
+        }
+        if self.kmip_listen.is_some()
+            && (self.kmip_tls_cert.is_none()
+                || self.kmip_tls_key.is_none()
+                || self.kmip_client_ca.is_none())
+        {
+            return inconsistent(
+                "`kmip_listen` needs `kmip_tls_cert`, `kmip_tls_key` and `kmip_client_ca` (KMIP is TLS with client certificates)",
+            );
         }
         if self.database_url.trim().is_empty() {
             return inconsistent("`database_url` must not be empty");

@@ -5,6 +5,7 @@
 pub mod config;
 mod evidence_runtime;
 pub mod http;
+pub mod kmip_listener;
 mod listener;
 pub mod logging;
 pub mod metrics;

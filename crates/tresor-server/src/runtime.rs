@@ -107,6 +107,9 @@ pub struct RunningServer {
     kms: Kms,
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
+    /// The KMIP listener's address, when `kmip_listen` is set.
+    pub kmip_addr: Option<SocketAddr>,
+    kmip: Option<JoinHandle<()>>,
     scheduler: Option<JoinHandle<()>>,
     store: OpenStore,
 }
@@ -143,6 +146,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         )?)),
         _ => None,
     };
+    let kmip_prepared = crate::kmip_listener::prepare(&config).await?;
     let store = OpenStore::open(&config).await.map_err(StartError::Store)?;
     let provider =
         SoftwareProvider::new(SoftwareProvider::default_id(), &root, store.state.clone());
@@ -173,6 +177,19 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         stop_rx.clone(),
         Limits::default(),
     ));
+    let kmip_addr = kmip_prepared
+        .as_ref()
+        .and_then(|(tcp, _)| tcp.local_addr().ok());
+    let kmip = kmip_prepared.map(|(tcp, acceptor)| {
+        tracing::info!(addr = ?kmip_addr, "KMIP listening (TTLV over TLS)");
+        tokio::spawn(crate::kmip_listener::serve(
+            tcp,
+            acceptor,
+            kms.clone(),
+            stop_rx.clone(),
+            crate::kmip_listener::KmipLimits::default(),
+        ))
+    });
     crate::evidence_runtime::spawn_checkpoints(&config, &kms, stop_rx.clone());
     let scheduler = (config.scheduler_interval_seconds > 0).then(|| {
         let every = Duration::from_secs(config.scheduler_interval_seconds);
@@ -191,6 +208,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         kms,
         stop,
         server,
+        kmip,
+        kmip_addr,
         scheduler,
         store,
     })
@@ -326,6 +345,11 @@ impl RunningServer {
         let _ = self.stop.send(true);
         if let Err(e) = self.server.await {
             tracing::warn!(error = %e, "listener task failed");
+        }
+        if let Some(kmip) = self.kmip
+            && let Err(e) = kmip.await
+        {
+            tracing::warn!(error = %e, "KMIP listener task failed");
         }
         if let Some(mut scheduler) = self.scheduler
             && tokio::time::timeout(Duration::from_secs(10), &mut scheduler)

@@ -17,6 +17,7 @@ pub mod export;
 pub mod export_verify;
 mod import;
 mod keys;
+mod kmip_support;
 mod kms;
 mod lifecycle;
 mod op;

@@ -32,6 +32,10 @@ pub const KEYS: &[&str] = &[
     "audit_checkpoint_interval_seconds",
     "audit_checkpoint_algorithm",
     "sqlite_synchronous",
+    "kmip_listen",
+    "kmip_tls_cert",
+    "kmip_tls_key",
+    "kmip_client_ca",
     "dev",
 ];
 
@@ -64,6 +68,10 @@ pub struct ConfigLayer {
     pub audit_checkpoint_interval_seconds: Option<u64>,
     pub audit_checkpoint_algorithm: Option<tresor_core::Algorithm>,
     pub sqlite_synchronous: Option<SqliteSync>,
+    pub kmip_listen: Option<SocketAddr>,
+    pub kmip_tls_cert: Option<PathBuf>,
+    pub kmip_tls_key: Option<PathBuf>,
+    pub kmip_client_ca: Option<PathBuf>,
     pub dev: Option<bool>,
 }
 
@@ -212,6 +220,17 @@ impl ConfigLayer {
                     _ => return Err(err("expected \"full\" or \"normal\"")),
                 })
             }
+            "kmip_listen" => {
+                self.kmip_listen = Some(
+                    v.parse()
+                        .map_err(|_| err("expected IP:PORT, e.g. 127.0.0.1:5696"))?,
+                )
+            }
+            "kmip_tls_cert" => self.kmip_tls_cert = Some(path(v).ok_or_else(|| err("empty path"))?),
+            "kmip_tls_key" => self.kmip_tls_key = Some(path(v).ok_or_else(|| err("empty path"))?),
+            "kmip_client_ca" => {
+                self.kmip_client_ca = Some(path(v).ok_or_else(|| err("empty path"))?)
+            }
             "dev" => {
                 self.dev = Some(match v.to_ascii_lowercase().as_str() {
                     "true" | "1" | "yes" | "on" => true,
@@ -252,6 +271,10 @@ impl ConfigLayer {
                 .audit_checkpoint_algorithm
                 .or(self.audit_checkpoint_algorithm),
             sqlite_synchronous: over.sqlite_synchronous.or(self.sqlite_synchronous),
+            kmip_listen: over.kmip_listen.or(self.kmip_listen),
+            kmip_tls_cert: over.kmip_tls_cert.or(self.kmip_tls_cert),
+            kmip_tls_key: over.kmip_tls_key.or(self.kmip_tls_key),
+            kmip_client_ca: over.kmip_client_ca.or(self.kmip_client_ca),
             dev: over.dev.or(self.dev),
         }
     }
@@ -305,6 +328,10 @@ impl ConfigLayer {
             sqlite_synchronous: self
                 .sqlite_synchronous
                 .unwrap_or(defaults.sqlite_synchronous),
+            kmip_listen: self.kmip_listen,
+            kmip_tls_cert: self.kmip_tls_cert,
+            kmip_tls_key: self.kmip_tls_key,
+            kmip_client_ca: self.kmip_client_ca,
             dev: self.dev.unwrap_or(false),
             data_dir,
         };

@@ -11,6 +11,7 @@ pub mod error;
 mod evidence;
 pub mod extract;
 mod keys;
+mod kmip;
 mod lifecycle;
 pub mod openapi;
 mod ops;
@@ -112,6 +113,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit/keys", get(evidence::audit_keys))
         .route("/v1/audit/export", get(evidence::export))
         .route("/v1/self-test", get(evidence::self_test));
+    let kmip = Router::new()
+        .route("/kmip", post(kmip::kmip))
+        .route("/kmip/2_1", post(kmip::kmip_2_1));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -124,6 +128,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .merge(evidence)
         .merge(ops)
+        .merge(kmip)
         .merge(docs)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

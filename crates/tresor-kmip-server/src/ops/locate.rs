@@ -1,0 +1,140 @@
+//! Locate: the tenant's keys (through the service's paged listing),
+//! expanded into KMIP objects (a pair is two), filtered by Object Type,
+//! Cryptographic Algorithm / Length, State and Name, then Offset Items and
+//! Maximum Items applied.
+
+use tresor_core::{Alias, KeyFilter, KeyId, PageRequest};
+use tresor_kmip::{Tag, Ttlv, Value};
+
+use crate::attrs;
+use crate::error::{KmipError, KmipResult};
+use crate::message::Ctx;
+use crate::objects::{ObjectId, algorithm_matches};
+use crate::ttlv_ext::{self as t, Fields};
+
+/// Keys scanned at most per Locate (pages of 1000).
+const MAX_SCAN_PAGES: usize = 20;
+
+#[derive(Debug, Default)]
+struct Criteria {
+    object_type: Option<u32>,
+    algorithm: Option<u32>,
+    length: Option<i32>,
+    state: Option<u32>,
+    name: Option<String>,
+}
+
+fn criteria(p: &Ttlv) -> KmipResult<Criteria> {
+    let mut list = attrs::collect(p, &[Tag::Attributes]);
+    list.extend(p.all(Tag::Attribute).into_iter().filter_map(attrs::from_v1));
+    let mut c = Criteria::default();
+    for a in list {
+        match (a.tag, &a.value) {
+            (Tag::ObjectType, Value::Enumeration(v)) => c.object_type = Some(*v),
+            (Tag::CryptographicAlgorithm, Value::Enumeration(v)) => c.algorithm = Some(*v),
+            (Tag::CryptographicLength, Value::Integer(v)) => c.length = Some(*v),
+            (Tag::State, Value::Enumeration(v)) => c.state = Some(*v),
+            (Tag::Name, Value::Structure(_)) => c.name = a.text(Tag::NameValue).map(str::to_owned),
+            (Tag::ObjectGroup | Tag::ObjectGroupMember | Tag::StorageStatusMask, _) => {}
+            (other, _) => {
+                return Err(KmipError::feature(format!(
+                    "Locate by {other} is not supported (Object Type, Cryptographic Algorithm, Cryptographic Length, State and Name are)"
+                )));
+            }
+        }
+    }
+    Ok(c)
+}
+
+fn matches(c: &Criteria, found: &[Ttlv], key_alg: tresor_core::Algorithm) -> bool {
+    let get = |tag: Tag| found.iter().find(|a| a.tag == tag);
+    if let Some(ot) = c.object_type
+        && get(Tag::ObjectType).map(|a| &a.value) != Some(&Value::Enumeration(ot))
+    {
+        return false;
+    }
+    if let Some(a) = c.algorithm
+        && !algorithm_matches(a, key_alg)
+    {
+        return false;
+    }
+    if let Some(l) = c.length
+        && get(Tag::CryptographicLength).map(|a| &a.value) != Some(&Value::Integer(l))
+    {
+        return false;
+    }
+    if let Some(s) = c.state
+        && get(Tag::State).map(|a| &a.value) != Some(&Value::Enumeration(s))
+    {
+        return false;
+    }
+    if let Some(n) = &c.name
+        && get(Tag::Name).and_then(|a| a.text(Tag::NameValue)) != Some(n.as_str())
+    {
+        return false;
+    }
+    true
+}
+
+pub(crate) async fn locate(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
+    let c = criteria(p)?;
+    let max = p
+        .integer(Tag::MaximumItems)
+        .filter(|m| *m > 0)
+        .map(|m| m as usize);
+    let offset = p
+        .integer(Tag::OffsetItems)
+        .filter(|o| *o > 0)
+        .map_or(0, |o| o as usize);
+    let caller = ctx.caller()?;
+    // A name that is a valid alias narrows the scan (the alias is a prefix
+    // of itself); names kept in tags need the full scan.
+    let alias_prefix = c
+        .name
+        .as_deref()
+        .filter(|n| Alias::parse(n).is_ok())
+        .map(str::to_owned);
+    let mut ids = Vec::new();
+    let mut after: Option<KeyId> = None;
+    for _ in 0..MAX_SCAN_PAGES {
+        let filter = KeyFilter {
+            alias_prefix: alias_prefix.clone(),
+            ..KeyFilter::default()
+        };
+        let page = ctx
+            .kms
+            .list_keys(caller, filter, PageRequest { after, limit: 1000 })
+            .await?;
+        for key in &page.items {
+            let mut objects = vec![ObjectId {
+                key: key.id,
+                public: false,
+            }];
+            if key.algorithm.is_asymmetric() {
+                objects.push(ObjectId {
+                    key: key.id,
+                    public: true,
+                });
+            }
+            for oid in objects {
+                if matches(&c, &attrs::all_of(key, &oid), key.algorithm) {
+                    ids.push(if oid.public {
+                        ObjectId::public_id(key)
+                    } else {
+                        ObjectId::private_id(key)
+                    });
+                }
+            }
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    // Newest first, as clients looking up a name expect the latest object.
+    ids.reverse();
+    let selected = ids.into_iter().skip(offset).take(max.unwrap_or(usize::MAX));
+    Ok(selected
+        .map(|id| t::text(Tag::UniqueIdentifier, id))
+        .collect())
+}
