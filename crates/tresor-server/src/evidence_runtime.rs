@@ -1,6 +1,7 @@
 //! The start-up side of audit evidence and self-tests: every self-test runs
-//! before the server listens (a failure refuses the start and names the
-//! test), the latest signed checkpoint becomes the audit high-water mark,
+//! before the server listens (a wrong answer refuses the start and names
+//! the test; a provider that is merely unreachable is logged, and readiness
+//! reports it down), the latest signed checkpoint becomes the audit high-water mark,
 //! and a background task signs scheduled checkpoints.
 
 use std::time::Duration;
@@ -34,16 +35,22 @@ pub(crate) fn forced_failure() -> Option<String> {
 pub(crate) async fn startup_checks(kms: &Kms, metrics: &Metrics) -> Result<(), StartError> {
     let report = kms.run_self_tests().await;
     metrics.record_self_tests(&report.results);
-    if !report.ok {
-        let failed: Vec<String> = report
-            .results
+    let blocking = report.blocking();
+    if !blocking.is_empty() {
+        let failed: Vec<String> = blocking
             .iter()
-            .filter(|r| !r.ok)
             .map(|r| format!("{} ({})", r.name, r.error.as_deref().unwrap_or("failed")))
             .collect();
         return Err(StartError::SelfTest(failed.join(", ")));
     }
-    tracing::info!(tests = report.results.len(), "self-tests passed");
+    if report.unavailable.is_empty() {
+        tracing::info!(tests = report.results.len(), "self-tests passed");
+    } else {
+        tracing::error!(
+            failed = ?report.unavailable,
+            "self-tests of unavailable providers failed; serving without them"
+        );
+    }
     let seq = kms
         .load_audit_bounds()
         .await

@@ -383,5 +383,11 @@ async fn truncation_while_stopped_is_detected() {
     );
     assert_eq!(v["first_bad_seq"], last - 1, "{v}");
     assert!(v["error"].as_str().unwrap().contains("checkpoint"), "{v}");
+    // Nothing new is signed over the truncated chain.
+    server
+        .root()
+        .post("/v1/audit/checkpoints", json!({}))
+        .await
+        .err(409, "audit_chain_broken");
     server.stop().await;
 }

@@ -7,12 +7,14 @@
 //! swapped in the database does not help a forger); offline, with the public
 //! key stored in the database.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use tresor_core::audit::{ChainError, ChainVerifier, GENESIS_HASH};
 use tresor_core::{
-    AuditFilter, Checkpoint, CheckpointFilter, CheckpointScope, SignInput, SignScheme, Store,
+    Algorithm, AuditFilter, Checkpoint, CheckpointFilter, CheckpointScope, KeyId, KeyRecord,
+    SignInput, SignScheme, Store, VersionRecord,
 };
 
 use crate::audit_ops::{ChainReport, report};
@@ -60,37 +62,45 @@ pub(crate) async fn all_checkpoints(store: &Arc<dyn Store>) -> Result<Vec<Checkp
     Ok(out)
 }
 
-/// Whether a checkpoint's signature verifies.
-async fn signature_ok(
+/// The audit keys met so far, by `(key id, version)` (`None`: not found).
+pub(crate) type KeyCache = HashMap<(KeyId, u32), Option<(KeyRecord, VersionRecord)>>;
+
+/// Whether a checkpoint's signature verifies (keys looked up once each).
+pub(crate) async fn signature_ok(
     store: &Arc<dyn Store>,
     check: SigCheck<'_>,
+    keys: &mut KeyCache,
     cp: &Checkpoint,
 ) -> Result<bool> {
-    let tenant = cp.key_tenant();
-    let Some(version) = store
-        .get_version(&tenant, &cp.key_id, cp.key_version)
-        .await?
-    else {
+    let entry = match keys.entry((cp.key_id, cp.key_version)) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(e) => {
+            let tenant = cp.key_tenant();
+            let key = store.get_key(&tenant, &cp.key_id).await?;
+            let version = store
+                .get_version(&tenant, &cp.key_id, cp.key_version)
+                .await?;
+            e.insert(key.zip(version))
+        }
+    };
+    let Some((key, version)) = entry else {
         return Ok(false);
     };
+    if key.algorithm != cp.algorithm {
+        return Ok(false);
+    }
     match check {
         SigCheck::StoredPublicKey => Ok(version
             .public_key
             .as_deref()
             .is_some_and(|pk| cp.verify(pk))),
         SigCheck::Provider(kms) => {
-            let Some(key) = store.get_key(&tenant, &cp.key_id).await? else {
-                return Ok(false);
-            };
             let scheme = match key.algorithm {
-                tresor_core::Algorithm::Ed25519 => SignScheme::Ed25519,
-                tresor_core::Algorithm::MlDsa65 => SignScheme::MlDsa,
+                Algorithm::Ed25519 => SignScheme::Ed25519,
+                Algorithm::MlDsa65 => SignScheme::MlDsa,
                 _ => return Ok(false),
             };
-            if key.algorithm != cp.algorithm {
-                return Ok(false);
-            }
-            let uv = Kms::usable(&key, version);
+            let uv = Kms::usable(key, version.clone());
             let message = cp.message();
             Ok(kms
                 .provider(&key.provider)?
@@ -118,8 +128,9 @@ pub(crate) async fn verify_with_checkpoints(
     // checkpoint is then not used to judge the chain.
     let mut by_seq: BTreeMap<u64, Vec<Checkpoint>> = BTreeMap::new();
     let mut bad_sig: Option<u64> = None;
+    let mut keys = KeyCache::new();
     for cp in all_checkpoints(store).await? {
-        if signature_ok(store, check, &cp).await? {
+        if signature_ok(store, check, &mut keys, &cp).await? {
             by_seq.entry(cp.seq).or_default().push(cp);
         } else {
             bad_sig = Some(bad_sig.map_or(cp.seq, |s| s.min(cp.seq)));

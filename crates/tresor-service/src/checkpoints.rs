@@ -1,25 +1,21 @@
 //! Signed audit checkpoints: the current chain head `(seq, hash)` signed by
-//! an audit key that is itself a Tresor key — one internal key per tenant
-//! (`tresor-internal/audit`) and a global one kept in the `default` tenant
-//! (`tresor-internal/audit-global`); ML-DSA-65 keys carry a `-ml-dsa-65`
-//! suffix, so switching algorithms starts a new key and old checkpoints
-//! still verify. Nothing is signed over a chain that does not verify: each
-//! checkpoint first verifies the records added since the last one.
+//! an audit key that is itself a Tresor key (see [`crate::audit_keys`]), on
+//! demand and by a scheduled pass. Nothing is signed over a chain that does
+//! not verify: each checkpoint first verifies the records added since the
+//! last point this process verified.
 
 use tokio::sync::Mutex;
 use tresor_core::audit::{ChainVerifier, GENESIS_HASH};
-use tresor_core::checkpoint::{CHECKPOINT_ACTION, CHECKPOINT_ALGORITHMS, canonical_bytes};
+use tresor_core::checkpoint::{CHECKPOINT_ACTION, canonical_bytes};
 use tresor_core::{
-    Action, Algorithm, Alias, AuditFilter, Caller, Change, Checkpoint, CheckpointFilter,
-    CheckpointScope, KeyOrigin, KeyRecord, Operation, SignInput, SignScheme, TenantId,
-    VersionRecord,
+    Action, Algorithm, AuditFilter, Caller, Change, Checkpoint, CheckpointFilter, CheckpointScope,
+    SignInput, SignScheme, TenantId,
 };
 
+use crate::audit_verify::{KeyCache, SigCheck, signature_ok};
 use crate::error::{Result, ServiceError};
-use crate::keys::ctx_of;
 use crate::kms::Kms;
 use crate::op::Op;
-use crate::types::KeySpec;
 
 /// Per-service state of the evidence features.
 #[derive(Debug, Default)]
@@ -27,18 +23,6 @@ pub struct EvidenceState {
     /// Serializes checkpoint creation; holds the `(seq, hash)` up to which
     /// this process has verified the chain (`None`: not yet).
     verified: Mutex<Option<(u64, [u8; 32])>>,
-}
-
-/// An audit public key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditKey {
-    /// The tenant whose checkpoints it signs; `None` for the global key.
-    pub tenant: Option<TenantId>,
-    pub key_id: tresor_core::KeyId,
-    pub version: u32,
-    pub algorithm: Algorithm,
-    /// SubjectPublicKeyInfo DER.
-    pub public_key: Vec<u8>,
 }
 
 /// What one scheduled checkpoint pass did.
@@ -49,19 +33,6 @@ pub struct CheckpointPass {
     /// Scopes without new records since their last checkpoint.
     pub idle: usize,
     pub failed: usize,
-}
-
-/// The alias of the audit key of a scope for an algorithm.
-pub fn audit_key_alias(global: bool, alg: Algorithm) -> String {
-    let base = if global {
-        "tresor-internal/audit-global"
-    } else {
-        "tresor-internal/audit"
-    };
-    match alg {
-        Algorithm::Ed25519 => base.to_owned(),
-        other => format!("{base}-{}", other.as_str()),
-    }
 }
 
 fn sign_scheme(alg: Algorithm) -> Result<SignScheme> {
@@ -109,34 +80,6 @@ impl Kms {
                 ..CheckpointFilter::new(CheckpointScope::TenantAndGlobal(caller.tenant.clone()))
             };
             Ok(self.store().list_checkpoints(&filter).await?)
-        }
-        .await;
-        self.finish(op, result).await
-    }
-
-    /// The public keys that sign the caller's tenant's checkpoints and the
-    /// global ones (every algorithm and version that exists).
-    pub async fn audit_keys(&self, caller: &Caller) -> Result<Vec<AuditKey>> {
-        let (op, allowed) = self.begin(caller, Action::AuditKeys);
-        let result = async {
-            allowed?;
-            let mut out = Vec::new();
-            for global in [true, false] {
-                let tenant = if global {
-                    TenantId::default_tenant()
-                } else {
-                    caller.tenant.clone()
-                };
-                for alg in CHECKPOINT_ALGORITHMS {
-                    let alias = internal_alias(&audit_key_alias(global, alg))?;
-                    if let Some(k) = self.store().get_key_by_alias(&tenant, &alias).await? {
-                        for v in self.store().list_versions(&k.tenant, &k.id).await? {
-                            out.extend(audit_key_of(&k, &v, !global));
-                        }
-                    }
-                }
-            }
-            Ok(out)
         }
         .await;
         self.finish(op, result).await
@@ -274,7 +217,10 @@ impl Kms {
         seq: u64,
         hash: [u8; 32],
     ) -> Result<(u64, [u8; 32])> {
-        let (start, start_hash) = from.unwrap_or((0, GENESIS_HASH));
+        let (start, start_hash) = match from {
+            Some(point) => point,
+            None => self.trusted_start().await?,
+        };
         if seq < start {
             // Records this process verified are gone.
             return Err(ServiceError::AuditChainBroken { seq: seq + 1 });
@@ -304,86 +250,16 @@ impl Kms {
         Ok((seq, hash))
     }
 
-    /// The audit key of a scope for the configured algorithm, created (and
-    /// audited as `key.create`) on first use, with its primary version.
-    async fn audit_key(
-        &self,
-        caller: &Caller,
-        scope: Option<&TenantId>,
-    ) -> Result<(KeyRecord, VersionRecord)> {
-        let alg = self.config().audit_checkpoint_algorithm;
-        if !CHECKPOINT_ALGORITHMS.contains(&alg) {
-            return Err(ServiceError::UnsupportedAlgorithm(format!(
-                "audit keys are ed25519 or ml-dsa-65, not {alg}"
-            )));
+    /// Where a process starts verifying before its first checkpoint: the
+    /// latest checkpoint whose signature its provider confirms (the chain up
+    /// to it was verified when it was signed), else the start of the chain.
+    async fn trusted_start(&self) -> Result<(u64, [u8; 32])> {
+        if let Some(cp) = self.latest_checkpoint(CheckpointScope::All).await? {
+            let mut keys = KeyCache::new();
+            if signature_ok(self.store(), SigCheck::Provider(self), &mut keys, &cp).await? {
+                return Ok((cp.seq, cp.hash));
+            }
         }
-        let tenant = scope.cloned().unwrap_or_else(TenantId::default_tenant);
-        let alias = internal_alias(&audit_key_alias(scope.is_none(), alg))?;
-        let key = match self.store().get_key_by_alias(&tenant, &alias).await? {
-            Some(k) => k,
-            None => self.create_audit_key(caller, &tenant, alias, alg).await?,
-        };
-        let version = self
-            .store()
-            .get_version(&key.tenant, &key.id, key.primary_version)
-            .await?
-            .ok_or(ServiceError::Internal("audit key without its version"))?;
-        Ok((key, version))
+        Ok((0, GENESIS_HASH))
     }
-
-    async fn create_audit_key(
-        &self,
-        caller: &Caller,
-        tenant: &TenantId,
-        alias: Alias,
-        alg: Algorithm,
-    ) -> Result<KeyRecord> {
-        let mut spec = KeySpec::new(alg);
-        spec.alias = Some(alias.clone());
-        spec.description = "Audit checkpoint signing key (internal)".into();
-        spec.operations = Some([Operation::Sign, Operation::Verify].into_iter().collect());
-        self.validate_spec(&spec, true)?;
-        let mut owner = caller.clone();
-        owner.tenant = tenant.clone();
-        let (mut key, version) = self.new_key_record(&owner, &spec, KeyOrigin::Generated)?;
-        key.internal = true;
-        let made = self
-            .provider(&key.provider)?
-            .generate(&ctx_of(&key, 1))
-            .await?;
-        let version = VersionRecord {
-            handle: made.handle.0,
-            public_key: made.public_key,
-            ..version
-        };
-        let mut op = Op::new(&owner, Action::KeyCreate);
-        op.object(key.id);
-        op.detail("purpose", "audit-checkpoint");
-        op.detail("algorithm", alg.as_str());
-        match self.insert_key(&mut op, key, version).await {
-            Ok(d) => Ok(d.key),
-            // Another node created it first: use theirs.
-            Err(ServiceError::AliasExists) => self
-                .store()
-                .get_key_by_alias(tenant, &alias)
-                .await?
-                .ok_or(ServiceError::Conflict),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-fn internal_alias(name: &str) -> Result<Alias> {
-    Alias::parse(name).map_err(|_| ServiceError::Internal("bad internal alias"))
-}
-
-/// The audit key of a version that has a public key.
-pub(crate) fn audit_key_of(k: &KeyRecord, v: &VersionRecord, tenant: bool) -> Option<AuditKey> {
-    Some(AuditKey {
-        tenant: tenant.then(|| k.tenant.clone()),
-        key_id: k.id,
-        version: v.version,
-        algorithm: k.algorithm,
-        public_key: v.public_key.clone()?,
-    })
 }

@@ -3,6 +3,7 @@
 //! Front doors (REST, KMIP, CLI) are thin adapters over [`Kms`].
 
 mod api_keys;
+pub mod audit_keys;
 mod audit_ops;
 mod audit_verify;
 pub mod audit_writer;

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use tresor_core::{
-    Action, Algorithm, Alias, Caller, KeyOrigin, KeyRecord, Operation, Provider, SelfTestResult,
-    SignInput, SignScheme, TenantId, VersionRecord,
+    Action, Algorithm, Alias, Caller, KeyOrigin, KeyRecord, Operation, Provider, ProviderError,
+    SelfTestResult, SignInput, SignScheme, TenantId, VersionRecord,
 };
 
 use crate::error::{Result, ServiceError};
@@ -25,6 +25,9 @@ pub struct SelfTestReport {
     /// True when every test passed.
     pub ok: bool,
     pub results: Vec<SelfTestResult>,
+    /// Failed tests whose provider was unavailable (not a wrong answer):
+    /// start-up tolerates these (readiness reports the provider down).
+    pub unavailable: Vec<String>,
 }
 
 impl SelfTestReport {
@@ -34,6 +37,15 @@ impl SelfTestReport {
             .iter()
             .filter(|r| !r.ok)
             .map(|r| r.name.as_str())
+            .collect()
+    }
+
+    /// Failed tests other than those of an unavailable provider: a wrong
+    /// answer, which must stop the server from serving.
+    pub fn blocking(&self) -> Vec<&SelfTestResult> {
+        self.results
+            .iter()
+            .filter(|r| !r.ok && !self.unavailable.contains(&r.name))
             .collect()
     }
 }
@@ -80,26 +92,40 @@ impl Kms {
                 )),
             }
         }
+        let mut unavailable = Vec::new();
         for p in self.providers().all() {
-            results.push(random_test(p.as_ref()).await);
-            results.push(self.round_trip(p.as_ref()).await);
+            for (r, down) in [
+                random_test(p.as_ref()).await,
+                self.round_trip(p.as_ref()).await,
+            ] {
+                if down {
+                    unavailable.push(r.name.clone());
+                }
+                results.push(r);
+            }
         }
         if let Some(name) = &self.config().self_test_force_fail {
             for r in results.iter_mut().filter(|r| &r.name == name) {
                 *r = SelfTestResult::fail(name.clone(), "forced failure (test hook)");
             }
+            unavailable.retain(|n| n != name);
         }
         SelfTestReport {
             ok: results.iter().all(|r| r.ok),
             results,
+            unavailable,
         }
     }
 
-    async fn round_trip(&self, p: &dyn Provider) -> SelfTestResult {
+    /// The round trip, and whether it failed because the provider is down.
+    async fn round_trip(&self, p: &dyn Provider) -> (SelfTestResult, bool) {
         let name = format!("provider/{}/round-trip", p.id());
         match self.round_trip_inner(p).await {
-            Ok(()) => SelfTestResult::pass(name),
-            Err(e) => SelfTestResult::fail(name, e.to_string()),
+            Ok(()) => (SelfTestResult::pass(name), false),
+            Err(e) => {
+                let down = matches!(e, ServiceError::ProviderUnavailable(_));
+                (SelfTestResult::fail(name, e.to_string()), down)
+            }
         }
     }
 
@@ -206,18 +232,20 @@ impl Kms {
 }
 
 /// Two draws from the provider's RNG: full length, not constant, not equal.
-async fn random_test(p: &dyn Provider) -> SelfTestResult {
+/// Also says whether it failed because the provider is down.
+async fn random_test(p: &dyn Provider) -> (SelfTestResult, bool) {
     let name = format!("provider/{}/random", p.id());
     let mut a = [0u8; 32];
     let mut b = [0u8; 32];
-    if let Err(e) = p.random(&mut a).await {
-        return SelfTestResult::fail(name, e.to_string());
-    }
-    if let Err(e) = p.random(&mut b).await {
-        return SelfTestResult::fail(name, e.to_string());
+    for out in [&mut a, &mut b] {
+        if let Err(e) = p.random(out).await {
+            let down = matches!(e, ProviderError::Unavailable(_));
+            return (SelfTestResult::fail(name, e.to_string()), down);
+        }
     }
     if a == b || a.iter().all(|x| *x == a[0]) {
-        return SelfTestResult::fail(name, "the random generator repeats itself");
+        let r = SelfTestResult::fail(name, "the random generator repeats itself");
+        return (r, false);
     }
-    SelfTestResult::pass(name)
+    (SelfTestResult::pass(name), false)
 }

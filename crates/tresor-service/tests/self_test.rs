@@ -59,4 +59,7 @@ async fn a_forced_failure_is_reported_by_name() {
     let report = h.kms.run_self_tests().await;
     assert!(!report.ok);
     assert_eq!(report.failures(), vec!["provider/software/kat/aes-256-gcm"]);
+    // A wrong answer (not an unreachable provider) blocks start-up.
+    assert!(report.unavailable.is_empty());
+    assert_eq!(report.blocking().len(), 1);
 }

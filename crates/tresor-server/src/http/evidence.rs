@@ -15,7 +15,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tresor_api as api;
 use tresor_core::Checkpoint;
-use tresor_service::checkpoints::AuditKey;
+use tresor_service::audit_keys::AuditKey;
 use tresor_service::export::{AuditExport, ExportLine, ExportStart};
 use tresor_service::self_test::SelfTestReport;
 use utoipa::IntoParams;
