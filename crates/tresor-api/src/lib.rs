@@ -8,6 +8,7 @@ mod crypto;
 mod errors;
 mod evidence;
 mod keys;
+mod providers;
 
 pub use admin::*;
 pub use b64::B64;
@@ -15,3 +16,4 @@ pub use crypto::*;
 pub use errors::*;
 pub use evidence::*;
 pub use keys::*;
+pub use providers::*;

@@ -113,6 +113,12 @@ pub enum Action {
     AuthFailed,
     SchedulerRotate,
     SchedulerDestroy,
+    ProviderList,
+    ProviderGet,
+    ProviderCapabilities,
+    ProviderQuery,
+    ProviderManage,
+    KeyRegister,
 }
 
 impl Action {
@@ -171,6 +177,12 @@ impl Action {
             AuthFailed => "auth.failed",
             SchedulerRotate => "scheduler.rotate",
             SchedulerDestroy => "scheduler.destroy",
+            ProviderList => "provider.list",
+            ProviderGet => "provider.get",
+            ProviderCapabilities => "provider.capabilities",
+            ProviderQuery => "provider.query",
+            ProviderManage => "provider.manage",
+            KeyRegister => "key.register",
         }
     }
 
@@ -187,6 +199,12 @@ impl Action {
             // The chain is one log across tenants: exporting it whole is a
             // platform-admin action.
             AuditExport => None,
+            ProviderList | ProviderGet | ProviderCapabilities | ProviderQuery => {
+                Some(Role::Readonly)
+            }
+            // Registering adopts arbitrary provider-side objects (any HSM
+            // label), so it is a platform-admin action like managing providers.
+            ProviderManage | KeyRegister => None,
             KeyExport => Some(Role::User),
             KeyCreate | KeyImport | KeyUpdate | KeyRotate | KeyEnable | KeyDisable | KeyRevoke
             | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable | KeyVersionDisable

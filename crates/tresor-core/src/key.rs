@@ -56,6 +56,9 @@ pub enum KeyOrigin {
     Generated,
     /// Imported (BYOK).
     Imported,
+    /// An existing provider-side key (e.g. an HSM key found by label),
+    /// registered without moving its material.
+    Registered,
 }
 
 impl KeyOrigin {
@@ -64,6 +67,7 @@ impl KeyOrigin {
         match self {
             KeyOrigin::Generated => "generated",
             KeyOrigin::Imported => "imported",
+            KeyOrigin::Registered => "registered",
         }
     }
 }

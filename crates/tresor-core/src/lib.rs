@@ -20,6 +20,7 @@ pub use auth::{Action, ApiKeyRecord, Caller, CertPrincipal, Role, TenantRecord};
 pub use checkpoint::{Checkpoint, CheckpointFilter, CheckpointScope};
 pub use ids::{Alias, ApiKeyId, IdError, KeyId, ProviderId, RequestId, TenantId};
 pub use key::{KeyFilter, KeyOrigin, KeyRecord, Page, PageRequest, VersionRecord, VersionState};
+pub use ports::capabilities::ProviderCapabilities;
 pub use ports::clock::{Clock, ManualClock, SystemClock};
 pub use ports::provider::{
     HashAlg, KeyContext, KeyHandle, NewKey, Provider, ProviderError, Sealed, SignInput, SignScheme,

@@ -169,6 +169,10 @@ impl Provider for SoftwareProvider {
         crate::self_test::run_all()
     }
 
+    fn kind(&self) -> &'static str {
+        "software"
+    }
+
     async fn generate(&self, ctx: &KeyContext) -> Result<NewKey, ProviderError> {
         let alg = ctx.algorithm;
         let material = if keys::slow_to_generate(alg) {

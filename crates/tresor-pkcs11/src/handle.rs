@@ -47,6 +47,50 @@ impl ObjectRef {
     }
 }
 
+/// Format byte of a handle of a registered (pre-existing) token key:
+/// `0x02 || algorithm code || CKA_LABEL (UTF-8)`. The store binds it to
+/// its key; the objects are found by class and label.
+pub const HANDLE_REGISTERED: u8 = 0x02;
+
+/// Where a handle's objects are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    /// Made by Tresor: `CKA_ID` and the context's label.
+    Owned { id: [u8; 16], label: String },
+    /// Registered: found by label only.
+    Registered { label: String },
+}
+
+/// The handle of a registered token key.
+pub fn registered(algorithm: Algorithm, label: &str) -> KeyHandle {
+    let mut out = vec![HANDLE_REGISTERED, algorithm.code()];
+    out.extend_from_slice(label.as_bytes());
+    KeyHandle(out)
+}
+
+/// Decodes either kind of handle presented with `ctx`.
+pub fn locate(
+    prefix: &str,
+    ctx: &KeyContext,
+    handle: &KeyHandle,
+) -> Result<Locator, ProviderError> {
+    match handle.0.as_slice() {
+        [HANDLE_REGISTERED, code, label @ ..] if *code == ctx.algorithm.code() => {
+            let label = std::str::from_utf8(label).map_err(|_| ProviderError::Crypto)?;
+            if label.is_empty() {
+                return Err(ProviderError::Crypto);
+            }
+            Ok(Locator::Registered {
+                label: label.to_owned(),
+            })
+        }
+        _ => Ok(Locator::Owned {
+            id: ObjectRef::decode(ctx, handle)?.id,
+            label: label(prefix, ctx),
+        }),
+    }
+}
+
 /// `CKA_LABEL` of a key version's objects.
 pub fn label(prefix: &str, ctx: &KeyContext) -> String {
     format!("{prefix}{}/{}/v{}", ctx.tenant, ctx.key_id, ctx.version)

@@ -21,6 +21,7 @@ mod ops;
 mod pool;
 mod port;
 mod provider;
+mod register;
 
 pub use caps::Capabilities;
 pub use config::{ConfigError, DEFAULT_POOL_SIZE, ENV_PROVIDER_ID, Pkcs11Config};

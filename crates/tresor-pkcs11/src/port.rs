@@ -5,13 +5,13 @@
 use async_trait::async_trait;
 use cryptoki::object::{Attribute, ObjectClass};
 use tresor_core::{
-    Algorithm, KeyClass, KeyContext, KeyHandle, NewKey, Operation, Provider, ProviderError,
-    ProviderId, Sealed, SecretBytes, SignInput, SignScheme, WrapMechanism,
+    Algorithm, KeyClass, KeyContext, KeyHandle, NewKey, Operation, Provider, ProviderCapabilities,
+    ProviderError, ProviderId, Sealed, SecretBytes, SignInput, SignScheme, WrapMechanism,
 };
 use zeroize::Zeroizing;
 
 use crate::error::classify;
-use crate::handle::{self, ObjectRef};
+use crate::handle::{self, Locator};
 use crate::keys;
 use crate::ops;
 use crate::provider::Pkcs11Provider;
@@ -50,6 +50,51 @@ impl Provider for Pkcs11Provider {
 
     fn hardware_backed(&self) -> bool {
         true
+    }
+
+    fn kind(&self) -> &'static str {
+        "pkcs11"
+    }
+
+    /// What the token really does (discovered at connect): mechanisms it
+    /// lacks are absent, not emulated. Keys never leave the token.
+    fn capabilities(&self) -> ProviderCapabilities {
+        ProviderCapabilities {
+            algorithms: self
+                .caps
+                .algorithms()
+                .into_iter()
+                .map(|a| (a, self.caps.operations(a)))
+                .collect(),
+            hardware_backed: true,
+            extractable: false,
+            fips: false,
+        }
+    }
+
+    async fn health(&self) -> Result<(), ProviderError> {
+        Pkcs11Provider::health(self).await.map(|_| ())
+    }
+
+    async fn register_existing(
+        &self,
+        ctx: &KeyContext,
+        label: &str,
+    ) -> Result<NewKey, ProviderError> {
+        if self.caps.operations(ctx.algorithm).is_empty() {
+            return Err(ProviderError::Unsupported(
+                "algorithm not supported by this token",
+            ));
+        }
+        let (alg, owned) = (ctx.algorithm, label.to_owned());
+        let public_key = self
+            .pool
+            .run(move |cx| crate::register::adopt(cx, alg, &owned))
+            .await?;
+        Ok(NewKey {
+            handle: handle::registered(alg, label),
+            public_key,
+        })
     }
 
     async fn generate(&self, ctx: &KeyContext) -> Result<NewKey, ProviderError> {
@@ -316,14 +361,20 @@ impl Provider for Pkcs11Provider {
     }
 
     async fn destroy(&self, ctx: &KeyContext, handle: &KeyHandle) -> Result<(), ProviderError> {
-        let obj = ObjectRef::decode(ctx, handle)?;
-        let label = handle::label(&self.prefix, ctx);
+        let at = handle::locate(&self.prefix, ctx, handle)?;
         self.pool
             .run(move |cx| {
-                let template = [
-                    Attribute::Id(obj.id.to_vec()),
-                    Attribute::Label(label.as_bytes().to_vec()),
-                ];
+                // A registered key's objects are destroyed too: destroy is
+                // crypto-shredding, whoever created the key.
+                let template = match &at {
+                    Locator::Owned { id, label } => vec![
+                        Attribute::Id(id.to_vec()),
+                        Attribute::Label(label.as_bytes().to_vec()),
+                    ],
+                    Locator::Registered { label } => {
+                        vec![Attribute::Label(label.as_bytes().to_vec())]
+                    }
+                };
                 let found = cx.session.find_objects(&template).map_err(classify)?;
                 if found.is_empty() {
                     cx.check_alive()?;
@@ -331,7 +382,9 @@ impl Provider for Pkcs11Provider {
                 for h in found {
                     cx.session.destroy_object(h).map_err(classify)?;
                 }
-                cx.forget(&obj.id);
+                if let Locator::Owned { id, .. } = &at {
+                    cx.forget(id);
+                }
                 Ok(())
             })
             .await

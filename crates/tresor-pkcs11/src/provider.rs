@@ -18,7 +18,7 @@ use tresor_core::{
 use crate::caps::{self, Capabilities};
 use crate::config::Pkcs11Config;
 use crate::error::Failure;
-use crate::handle::{self, ObjectRef};
+use crate::handle::{self, Locator, ObjectRef};
 use crate::keys::Placement;
 use crate::pool::Pool;
 
@@ -158,12 +158,15 @@ impl Pkcs11Provider {
         T: Send + 'static,
         F: Fn(&Session, ObjectHandle, Algorithm) -> Result<T, Failure> + Send + 'static,
     {
-        let obj = ObjectRef::decode(ctx, handle)?;
-        let label = handle::label(&self.prefix, ctx);
+        let at = handle::locate(&self.prefix, ctx, handle)?;
+        let algorithm = ctx.algorithm;
         self.pool
             .run(move |cx| {
-                let h = cx.find(class, &obj.id, &label)?;
-                f(cx.session, h, obj.algorithm)
+                let h = match &at {
+                    Locator::Owned { id, label } => cx.find(class, id, label)?,
+                    Locator::Registered { label } => cx.find_by_label(class, label)?,
+                };
+                f(cx.session, h, algorithm)
             })
             .await
     }

@@ -127,6 +127,18 @@ pub struct Config {
     pub audit_checkpoint_algorithm: tresor_core::Algorithm,
     /// SQLite durability.
     pub sqlite_synchronous: SqliteSync,
+    /// Seconds the scheduler lease lasts unless renewed (another node takes
+    /// over after this when the leader dies); 0 means 3 × the interval.
+    pub scheduler_lease_ttl_seconds: u64,
+    /// Most connections to a database server (PostgreSQL, MySQL).
+    pub db_max_connections: u32,
+    /// Seconds before an idle database-server connection is closed.
+    pub db_idle_timeout_seconds: u64,
+    /// TLS to the database server; `None` keeps what the URL says.
+    pub db_tls: Option<tresor_store::TlsMode>,
+    /// CA certificate(s) (PEM) the database server's certificate must chain
+    /// to, for `db_tls = "verify-full"`.
+    pub db_tls_ca_file: Option<PathBuf>,
     /// KMIP listener address (TTLV over TLS, e.g. `127.0.0.1:5696`);
     /// `None` disables KMIP over TLS.
     pub kmip_listen: Option<SocketAddr>,
@@ -138,6 +150,9 @@ pub struct Config {
     pub kmip_client_ca: Option<PathBuf>,
     /// Development mode: create a missing root key file.
     pub dev: bool,
+    /// PKCS#11 and other providers besides the software keystore (from
+    /// `TRESOR_PKCS11_*`; see [`crate::providers_config`]).
+    pub providers: crate::providers_config::ProvidersConfig,
 }
 
 impl Default for Config {
@@ -207,11 +222,17 @@ impl Config {
             audit_checkpoint_interval_seconds: 3600,
             audit_checkpoint_algorithm: tresor_core::Algorithm::Ed25519,
             sqlite_synchronous: SqliteSync::Full,
+            scheduler_lease_ttl_seconds: 0,
+            db_max_connections: 20,
+            db_idle_timeout_seconds: 30,
+            db_tls: None,
+            db_tls_ca_file: None,
             kmip_listen: None,
             kmip_tls_cert: None,
             kmip_tls_key: None,
             kmip_client_ca: None,
             dev: false,
+            providers: Default::default(),
         }
     }
 
@@ -233,8 +254,10 @@ impl Config {
             }
             None => ConfigLayer::default(),
         };
-        let env_layer = ConfigLayer::from_env(env)?;
-        file_layer.merge(env_layer).merge(flags).finish()
+        let env_layer = ConfigLayer::from_env(&env)?;
+        let mut config = file_layer.merge(env_layer).merge(flags).finish()?;
+        config.providers = crate::providers_config::ProvidersConfig::from_lookup(&env)?;
+        Ok(config)
     }
 
     /// `http` or `https`.
@@ -272,6 +295,13 @@ impl Config {
         }
         if self.database_url.trim().is_empty() {
             return inconsistent("`database_url` must not be empty");
+        }
+        if self.scheduler_lease_ttl_seconds > 0
+            && self.scheduler_lease_ttl_seconds <= self.scheduler_interval_seconds
+        {
+            return inconsistent(
+                "`scheduler_lease_ttl_seconds` must be longer than `scheduler_interval_seconds`",
+            );
         }
         Ok(())
     }

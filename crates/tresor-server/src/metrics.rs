@@ -52,6 +52,11 @@ struct ActionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProviderLabels {
+    provider: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TestLabels {
     test: String,
 }
@@ -69,6 +74,7 @@ pub struct Metrics {
     operations: Family<OpLabels, Counter>,
     operation_duration: Family<ActionLabels, Histogram, fn() -> Histogram>,
     self_tests: Family<TestLabels, Gauge>,
+    provider_up: Family<ProviderLabels, Gauge>,
 }
 
 impl fmt::Debug for Metrics {
@@ -120,6 +126,12 @@ impl Metrics {
             })
             .set(1);
         registry.register("tresor_build_info", "Tresor build information", build_info);
+        let provider_up = Family::<ProviderLabels, Gauge>::default();
+        registry.register(
+            "tresor_provider_up",
+            "Whether a key provider answered its last health probe (1) or not (0)",
+            provider_up.clone(),
+        );
         let self_tests = Family::<TestLabels, Gauge>::default();
         registry.register(
             "tresor_self_test_ok",
@@ -133,7 +145,18 @@ impl Metrics {
             http_duration,
             operations,
             operation_duration,
+            provider_up,
         }
+    }
+
+    /// Records a provider's last health probe (the label is its configured
+    /// id, never request data).
+    pub fn set_provider_up(&self, provider: &str, up: bool) {
+        self.provider_up
+            .get_or_create(&ProviderLabels {
+                provider: provider.to_owned(),
+            })
+            .set(i64::from(up));
     }
 
     /// Records one finished HTTP request. `route` must be a route template

@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -14,9 +15,10 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tresor_core::{ProviderError, StoreError, SystemClock};
 use tresor_crypto::{RootKeyError, SoftwareProvider};
-use tresor_service::{Kms, KmsConfig, OpObserver, ProviderRegistry, ServiceError};
+use tresor_service::{Kms, KmsConfig, OpObserver, ServiceError};
 
 use crate::config::{Config, ConfigError};
+use crate::leader::{self, Leadership};
 use crate::listener::{self, Limits};
 use crate::metrics::Metrics;
 use crate::startup::{self, RootKeySource};
@@ -112,6 +114,8 @@ pub struct RunningServer {
     kmip: Option<JoinHandle<()>>,
     scheduler: Option<JoinHandle<()>>,
     store: OpenStore,
+    node_id: String,
+    scheduler_leader: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -191,10 +195,17 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         ))
     });
     crate::evidence_runtime::spawn_checkpoints(&config, &kms, stop_rx.clone());
-    let scheduler = (config.scheduler_interval_seconds > 0).then(|| {
-        let every = Duration::from_secs(config.scheduler_interval_seconds);
-        tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx))
-    });
+    let node_id = leader::new_node_id();
+    tracing::info!(node_id = %node_id, "node id (scheduler lease holder)");
+    let every = Duration::from_secs(config.scheduler_interval_seconds);
+    let lease = Leadership::new(
+        store.store.clone(),
+        node_id.clone(),
+        leader::lease_ttl(every, config.scheduler_lease_ttl_seconds),
+    );
+    let scheduler_leader = lease.flag();
+    let scheduler = (config.scheduler_interval_seconds > 0)
+        .then(|| tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx, lease)));
     let scheme = config.scheme();
     tracing::info!(url = %format!("{scheme}://{addr}"), "listening");
     Ok(RunningServer {
@@ -212,6 +223,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         kmip_addr,
         scheduler,
         store,
+        node_id,
+        scheduler_leader,
     })
 }
 
@@ -235,7 +248,7 @@ async fn build(
     let observer: Arc<dyn OpObserver> = metrics.clone();
     let kms = Kms::new(
         store.store.clone(),
-        ProviderRegistry::new(Arc::new(provider)),
+        crate::providers_config::registry(provider, &config.providers).await?,
         Arc::new(SystemClock),
         KmsConfig {
             max_item_bytes: config.max_item_bytes,
@@ -291,14 +304,23 @@ async fn build(
     })
 }
 
-/// Runs due rotations and scheduled destroys every `every` until stopped.
-async fn scheduler_loop(kms: Kms, every: Duration, mut stop: watch::Receiver<bool>) {
+/// Runs due rotations and scheduled destroys every `every` until stopped,
+/// on the one node of the cluster that holds the scheduler `lease`.
+async fn scheduler_loop(
+    kms: Kms,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+    lease: Leadership,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = listener::stopped(&mut stop) => break,
             _ = tick.tick() => {}
+        }
+        if !lease.hold().await {
+            continue;
         }
         loop {
             match kms.run_due(SCHEDULER_BATCH).await {
@@ -326,6 +348,7 @@ async fn scheduler_loop(kms: Kms, every: Duration, mut stop: watch::Receiver<boo
             }
         }
     }
+    lease.release().await;
 }
 
 impl RunningServer {
@@ -337,6 +360,17 @@ impl RunningServer {
     /// The service the server runs (for tests and embedding).
     pub fn kms(&self) -> &Kms {
         &self.kms
+    }
+
+    /// This process's random node id (the scheduler lease holder name).
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// Whether this node held the scheduler lease at its last tick (and so
+    /// runs the cluster's scheduled jobs).
+    pub fn is_scheduler_leader(&self) -> bool {
+        self.scheduler_leader.load(Ordering::SeqCst)
     }
 
     /// Stops accepting, lets in-flight requests finish (bounded), stops the

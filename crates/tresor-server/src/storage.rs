@@ -2,10 +2,11 @@
 //! SQLite files are released and a restart on the same data dir works).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tresor_core::{ProviderId, ProviderStateStore, Store, StoreError};
-use tresor_store::{SqliteOptions, SqliteStore, StoreOptions, Synchronous};
+use tresor_store::{PoolOptions, SqliteOptions, SqliteStore, StoreOptions, Synchronous};
 
 use crate::config::{Config, SqliteSync};
 
@@ -34,8 +35,13 @@ impl OpenStore {
                 sqlite: Some(s),
             });
         }
-        let store =
-            tresor_store::open(url, &StoreOptions::default().with_sqlite(sqlite_opts)).await?;
+        let store = tresor_store::open(
+            url,
+            &StoreOptions::default()
+                .with_sqlite(sqlite_opts)
+                .with_pool(pool_options(config)),
+        )
+        .await?;
         Ok(Self {
             state: Arc::new(StateOf(store.clone())),
             store,
@@ -49,6 +55,20 @@ impl OpenStore {
             s.close().await;
         }
     }
+}
+
+/// The connection-pool settings of `config` (for database servers).
+pub(crate) fn pool_options(config: &Config) -> PoolOptions {
+    let mut pool = PoolOptions::default()
+        .with_max_connections(config.db_max_connections)
+        .with_idle_timeout(Duration::from_secs(config.db_idle_timeout_seconds));
+    if let Some(mode) = config.db_tls {
+        pool = pool.with_tls(mode);
+    }
+    if let Some(ca) = &config.db_tls_ca_file {
+        pool = pool.with_tls_ca_file(ca);
+    }
+    pool
 }
 
 /// A [`Store`] seen as its [`ProviderStateStore`] half.

@@ -79,6 +79,7 @@ impl ServiceError {
                 "tenant" => "tenant_not_found",
                 "api key" => "api_key_not_found",
                 "certificate principal" => "cert_principal_not_found",
+                "provider" => "provider_not_found",
                 _ => "not_found",
             },
             ServiceError::InvalidArgument { .. } => "invalid_argument",

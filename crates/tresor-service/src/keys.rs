@@ -30,6 +30,7 @@ impl Kms {
             let (key, version) = self.new_key_record(caller, &spec, KeyOrigin::Generated)?;
             op.object(key.id);
             op.detail("algorithm", spec.algorithm.as_str());
+            self.note_binding(&mut op, &spec, &key);
             let provider = self.provider(&key.provider)?;
             let made = provider.generate(&ctx_of(&key, 1)).await?;
             let version = VersionRecord {
@@ -51,19 +52,9 @@ impl Kms {
         origin: KeyOrigin,
     ) -> Result<(KeyRecord, VersionRecord)> {
         let now = self.now();
-        let provider = spec
-            .provider
-            .clone()
-            .unwrap_or_else(|| self.providers().default_id().clone());
-        let p = self
-            .providers()
-            .get(&provider)
-            .ok_or_else(|| ServiceError::invalid("provider", "no such provider"))?;
-        if !p.algorithms().contains(&spec.algorithm) {
-            return Err(ServiceError::UnsupportedAlgorithm(format!(
-                "{} is not offered by provider {}",
-                spec.algorithm, provider
-            )));
+        let (provider, binding) = self.bind_provider(spec)?;
+        if binding == crate::providers::Binding::BestMatch {
+            tracing::info!(provider = %provider, algorithm = %spec.algorithm, "the default provider cannot do this algorithm: key bound to the best match");
         }
         let operations = spec
             .operations
@@ -111,6 +102,19 @@ impl Kms {
             destroyed_at: None,
         };
         Ok((key, version))
+    }
+
+    /// Records the provider a new key went to, and by which rule.
+    pub(crate) fn note_binding(&self, op: &mut crate::op::Op, spec: &KeySpec, key: &KeyRecord) {
+        let how = if spec.provider.is_some() {
+            crate::providers::Binding::Explicit
+        } else if &key.provider == self.providers().default_id() {
+            crate::providers::Binding::Default
+        } else {
+            crate::providers::Binding::BestMatch
+        };
+        op.detail("provider", key.provider.as_str());
+        op.detail("binding", how.as_str());
     }
 
     /// Commits a new key and its first version with the call's audit record.

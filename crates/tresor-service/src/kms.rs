@@ -55,6 +55,17 @@ impl ProviderRegistry {
     pub fn all(&self) -> impl Iterator<Item = &Arc<dyn Provider>> {
         self.providers.values()
     }
+
+    /// Makes `id` (already registered) the default for new keys; `false`
+    /// when no such provider is registered.
+    pub fn set_default(&mut self, id: &ProviderId) -> bool {
+        if self.providers.contains_key(id) {
+            self.default = id.clone();
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// The key management service.

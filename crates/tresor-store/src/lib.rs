@@ -8,7 +8,9 @@
 //! (behind the `conformance` feature).
 
 mod checkpoints;
+mod copy;
 mod error;
+mod import;
 mod mysql;
 mod options;
 mod postgres;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 
 use tresor_core::{Store, StoreError};
 
+pub use copy::{CopyError, CopyReport, copy};
 pub use error::{Closed, ConnectFailed, ReadOnly, UnsupportedChange, UnsupportedUrl};
 pub use mysql::MysqlStore;
 pub use options::{PoolOptions, SqliteOptions, StoreOptions, Synchronous, TlsMode};

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 use crate::algorithm::Algorithm;
 use crate::ids::{KeyId, ProviderId, TenantId};
+use crate::ports::capabilities::ProviderCapabilities;
 use crate::secret::SecretBytes;
 use crate::self_test::SelfTestResult;
 
@@ -160,6 +161,36 @@ pub trait Provider: Send + Sync + Debug {
     /// Whether material lives in hardware.
     fn hardware_backed(&self) -> bool {
         false
+    }
+
+    /// The kind of backend, e.g. `software` or `pkcs11` (shown in listings).
+    fn kind(&self) -> &'static str {
+        "custom"
+    }
+
+    /// What this provider can do. The default offers every operation of
+    /// each of [`Provider::algorithms`]; providers that know better (an HSM
+    /// token missing mechanisms) override it.
+    fn capabilities(&self) -> ProviderCapabilities {
+        ProviderCapabilities::from_algorithms(self.algorithms(), self.hardware_backed())
+    }
+
+    /// Readiness probe: `Ok` when the provider can serve requests now.
+    async fn health(&self) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    /// Adopts a key that already exists inside the provider (e.g. an HSM
+    /// object found by `label`) as version `ctx.version` of a Tresor key,
+    /// without moving its material.
+    async fn register_existing(
+        &self,
+        _ctx: &KeyContext,
+        _label: &str,
+    ) -> Result<NewKey, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "this provider cannot register existing keys",
+        ))
     }
 
     /// Known-answer and pair-wise consistency tests of this provider's

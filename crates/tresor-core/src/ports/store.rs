@@ -6,6 +6,7 @@
 //! place in the single hash chain.
 
 use std::fmt::Debug;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -165,4 +166,26 @@ pub trait Store: ProviderStateStore {
         &self,
         filter: &CheckpointFilter,
     ) -> Result<Vec<Checkpoint>, StoreError>;
+
+    // Cluster coordination and moving a deployment (`tresor db copy`).
+    /// Takes the lease `name` for `holder` until `ttl` from now, measured by
+    /// the database's clock where it has one. True when `holder` holds it
+    /// afterwards: it was free, expired, or already `holder`'s (renewed).
+    /// Two racing holders: exactly one gets true.
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Gives up the lease `name` if `holder` holds it; otherwise nothing.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+    /// Appends already-chained records (read from another store) as they
+    /// are, seq and hashes kept. They must continue the chain at its head
+    /// and each must hash correctly: `Conflict` when they do not start at
+    /// the head, `Corrupt` when they do not chain. All or nothing.
+    async fn import_audit(&self, records: Vec<AuditRecord>) -> Result<(), StoreError>;
+    /// Every provider blob `(provider, name, value)`, ordered by provider
+    /// and name (for copying a deployment).
+    async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError>;
 }

@@ -43,6 +43,24 @@ impl Cx<'_> {
         }
     }
 
+    /// The first object of `class` labelled `label` (uncached: registered
+    /// keys only). Missing: [`ProviderError::Crypto`], unless the session
+    /// or token is gone (then: recover).
+    pub fn find_by_label(&self, class: ObjectClass, label: &str) -> Result<ObjectHandle, Failure> {
+        let template = [
+            Attribute::Class(class),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        let found = self.session.find_objects(&template).map_err(classify)?;
+        match found.first() {
+            Some(h) => Ok(*h),
+            None => {
+                self.check_alive()?;
+                Err(Failure::Provider(ProviderError::Crypto))
+            }
+        }
+    }
+
     /// Forgets cached handles of an object id.
     pub fn forget(&self, id: &[u8; 16]) {
         lock(&self.pool.objects).retain(|k, _| &k.1 != id);

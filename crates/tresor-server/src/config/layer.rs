@@ -32,6 +32,11 @@ pub const KEYS: &[&str] = &[
     "audit_checkpoint_interval_seconds",
     "audit_checkpoint_algorithm",
     "sqlite_synchronous",
+    "scheduler_lease_ttl_seconds",
+    "db_max_connections",
+    "db_idle_timeout_seconds",
+    "db_tls",
+    "db_tls_ca_file",
     "kmip_listen",
     "kmip_tls_cert",
     "kmip_tls_key",
@@ -68,6 +73,11 @@ pub struct ConfigLayer {
     pub audit_checkpoint_interval_seconds: Option<u64>,
     pub audit_checkpoint_algorithm: Option<tresor_core::Algorithm>,
     pub sqlite_synchronous: Option<SqliteSync>,
+    pub scheduler_lease_ttl_seconds: Option<u64>,
+    pub db_max_connections: Option<u32>,
+    pub db_idle_timeout_seconds: Option<u64>,
+    pub db_tls: Option<tresor_store::TlsMode>,
+    pub db_tls_ca_file: Option<PathBuf>,
     pub kmip_listen: Option<SocketAddr>,
     pub kmip_tls_cert: Option<PathBuf>,
     pub kmip_tls_key: Option<PathBuf>,
@@ -220,6 +230,26 @@ impl ConfigLayer {
                     _ => return Err(err("expected \"full\" or \"normal\"")),
                 })
             }
+            "scheduler_lease_ttl_seconds" => {
+                let n = number(v, 0, 30 * 86_400).map_err(|m| err(&m))?;
+                self.scheduler_lease_ttl_seconds = Some(n as u64);
+            }
+            "db_max_connections" => {
+                let n = number(v, 1, 10_000).map_err(|m| err(&m))?;
+                self.db_max_connections = Some(n as u32);
+            }
+            "db_idle_timeout_seconds" => {
+                let n = number(v, 1, 86_400).map_err(|m| err(&m))?;
+                self.db_idle_timeout_seconds = Some(n as u64);
+            }
+            "db_tls" => {
+                self.db_tls = Some(tresor_store::TlsMode::parse(v).ok_or_else(|| {
+                    err("expected \"disable\", \"prefer\", \"require\" or \"verify-full\"")
+                })?)
+            }
+            "db_tls_ca_file" => {
+                self.db_tls_ca_file = Some(path(v).ok_or_else(|| err("empty path"))?)
+            }
             "kmip_listen" => {
                 self.kmip_listen = Some(
                     v.parse()
@@ -271,6 +301,15 @@ impl ConfigLayer {
                 .audit_checkpoint_algorithm
                 .or(self.audit_checkpoint_algorithm),
             sqlite_synchronous: over.sqlite_synchronous.or(self.sqlite_synchronous),
+            scheduler_lease_ttl_seconds: over
+                .scheduler_lease_ttl_seconds
+                .or(self.scheduler_lease_ttl_seconds),
+            db_max_connections: over.db_max_connections.or(self.db_max_connections),
+            db_idle_timeout_seconds: over
+                .db_idle_timeout_seconds
+                .or(self.db_idle_timeout_seconds),
+            db_tls: over.db_tls.or(self.db_tls),
+            db_tls_ca_file: over.db_tls_ca_file.or(self.db_tls_ca_file),
             kmip_listen: over.kmip_listen.or(self.kmip_listen),
             kmip_tls_cert: over.kmip_tls_cert.or(self.kmip_tls_cert),
             kmip_tls_key: over.kmip_tls_key.or(self.kmip_tls_key),
@@ -328,11 +367,23 @@ impl ConfigLayer {
             sqlite_synchronous: self
                 .sqlite_synchronous
                 .unwrap_or(defaults.sqlite_synchronous),
+            scheduler_lease_ttl_seconds: self
+                .scheduler_lease_ttl_seconds
+                .unwrap_or(defaults.scheduler_lease_ttl_seconds),
+            db_max_connections: self
+                .db_max_connections
+                .unwrap_or(defaults.db_max_connections),
+            db_idle_timeout_seconds: self
+                .db_idle_timeout_seconds
+                .unwrap_or(defaults.db_idle_timeout_seconds),
+            db_tls: self.db_tls,
+            db_tls_ca_file: self.db_tls_ca_file,
             kmip_listen: self.kmip_listen,
             kmip_tls_cert: self.kmip_tls_cert,
             kmip_tls_key: self.kmip_tls_key,
             kmip_client_ca: self.kmip_client_ca,
             dev: self.dev.unwrap_or(false),
+            providers: Default::default(),
             data_dir,
         };
         config.validate()?;

@@ -15,11 +15,14 @@ mod kmip;
 mod lifecycle;
 pub mod openapi;
 mod ops;
+mod providers;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_errors;
+#[cfg(test)]
+mod tests_providers;
 #[cfg(test)]
 mod tests_routes;
 
@@ -105,6 +108,25 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/audit", get(admin::list_audit))
         .route("/v1/audit/verify", post(admin::verify_audit));
+    let providers = Router::new()
+        .route("/v1/providers", get(providers::list_providers))
+        .route("/v1/providers/{id}", get(providers::get_provider))
+        .route(
+            "/v1/providers/{id}/capabilities",
+            get(providers::capabilities),
+        )
+        .route("/v1/providers/{id}/keys", post(providers::create_key))
+        .route(
+            "/v1/providers/{id}/keys/import",
+            post(providers::import_key),
+        )
+        .route("/v1/providers/query", post(providers::query))
+        .route("/v1/providers/query/best", post(providers::query_best))
+        .route("/v1/capabilities", get(providers::all_capabilities))
+        .route("/v1/keys/register", post(providers::register_key));
+    let kmip = Router::new()
+        .route("/kmip", post(kmip::kmip))
+        .route("/kmip/2_1", post(kmip::kmip_2_1));
     let evidence = Router::new()
         .route(
             "/v1/audit/checkpoints",
@@ -113,9 +135,6 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit/keys", get(evidence::audit_keys))
         .route("/v1/audit/export", get(evidence::export))
         .route("/v1/self-test", get(evidence::self_test));
-    let kmip = Router::new()
-        .route("/kmip", post(kmip::kmip))
-        .route("/kmip/2_1", post(kmip::kmip_2_1));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -127,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crypto)
         .merge(admin)
         .merge(evidence)
+        .merge(providers)
         .merge(ops)
         .merge(kmip)
         .merge(docs)

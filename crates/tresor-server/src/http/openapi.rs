@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, evidence, keys, lifecycle, ops};
+use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -63,6 +63,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/audit/keys"),
     ("get", "/v1/audit/export"),
     ("get", "/v1/self-test"),
+    ("get", "/v1/providers"),
+    ("get", "/v1/providers/{id}"),
+    ("get", "/v1/providers/{id}/capabilities"),
+    ("get", "/v1/capabilities"),
+    ("post", "/v1/providers/query"),
+    ("post", "/v1/providers/query/best"),
+    ("post", "/v1/providers/{id}/keys"),
+    ("post", "/v1/providers/{id}/keys/import"),
+    ("post", "/v1/keys/register"),
 ];
 
 /// The API description.
@@ -92,6 +101,9 @@ pub const ROUTES: &[(&str, &str)] = &[
         admin::list_audit, admin::verify_audit,
         evidence::create_checkpoint, evidence::list_checkpoints, evidence::audit_keys,
         evidence::export, evidence::self_test,
+        providers::list_providers, providers::get_provider, providers::capabilities,
+        providers::all_capabilities, providers::query, providers::query_best,
+        providers::create_key, providers::import_key, providers::register_key,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -102,6 +114,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "admin", description = "Tenants and credentials"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "ops", description = "Health, readiness and metrics"),
+        (name = "providers", description = "Key providers (software, HSM) and their capabilities"),
     )
 )]
 #[derive(Debug)]

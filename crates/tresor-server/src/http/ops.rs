@@ -28,11 +28,15 @@ pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id"
 pub struct StatusResponse {
     /// `ok` or `unavailable`.
     pub status: String,
+    /// `/readyz` only: each key provider's health (`up` or `down`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 fn status(s: &str) -> Json<StatusResponse> {
     Json(StatusResponse {
         status: s.to_owned(),
+        providers: None,
     })
 }
 
@@ -44,19 +48,42 @@ pub async fn healthz() -> Json<StatusResponse> {
 
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, description = "Ready to serve", body = StatusResponse),
-        (status = 503, description = "The store does not answer", body = StatusResponse)))]
+        (status = 503, description = "The store or the default key provider does not answer", body = StatusResponse)))]
 pub async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<StatusResponse>) {
-    if s.kms.ready().await {
-        (StatusCode::OK, status("ok"))
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, status("unavailable"))
+    let store_ok = s.kms.ready().await;
+    let providers = s.kms.provider_health().await;
+    let default_ok = providers.iter().any(|p| p.default && p.healthy);
+    for p in &providers {
+        s.metrics.set_provider_up(p.id.as_str(), p.healthy);
     }
+    let (code, text) = if store_ok && default_ok {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    };
+    let body = StatusResponse {
+        status: text.to_owned(),
+        providers: Some(
+            providers
+                .into_iter()
+                .map(|p| (p.id.to_string(), health_word(p.healthy)))
+                .collect(),
+        ),
+    };
+    (code, Json(body))
+}
+
+fn health_word(up: bool) -> String {
+    if up { "up" } else { "down" }.to_owned()
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "ops",
     responses((status = 200, description = "Prometheus / OpenMetrics text", body = String,
         content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(s): State<AppState>) -> Result<Response, AppError> {
+    for p in s.kms.provider_health().await {
+        s.metrics.set_provider_up(p.id.as_str(), p.healthy);
+    }
     let text = s.metrics.render().map_err(|_| AppError::internal())?;
     Ok(([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text).into_response())
 }

@@ -22,6 +22,7 @@
 
 mod audit;
 mod checkpoints;
+mod cluster;
 mod concurrency;
 mod credentials;
 pub mod fixtures;
@@ -35,6 +36,9 @@ use tresor_core::Store;
 
 pub use audit::{audit_chain, audit_filters_and_paging, commit_is_atomic, verify_chain};
 pub use checkpoints::{checkpoint_duplicates_are_refused, checkpoints_put_and_list};
+pub use cluster::{
+    blobs_are_listed, import_audit_keeps_the_chain, leases_expire_and_renew, leases_one_winner,
+};
 pub use concurrency::{concurrent_commits_form_one_chain, concurrent_updates_one_wins};
 pub use credentials::{api_keys, cert_principals, provider_blobs};
 pub use keys::{
@@ -83,6 +87,10 @@ macro_rules! conformance_tests {
                 checkpoint_duplicates_are_refused,
                 concurrent_commits_form_one_chain,
                 concurrent_updates_one_wins,
+                leases_one_winner,
+                leases_expire_and_renew,
+                import_audit_keeps_the_chain,
+                blobs_are_listed,
             );
         }
     };
@@ -150,6 +158,10 @@ where
         checkpoints_put_and_list,
         checkpoint_duplicates_are_refused,
         concurrent_commits_form_one_chain,
-        concurrent_updates_one_wins
+        concurrent_updates_one_wins,
+        leases_one_winner,
+        leases_expire_and_renew,
+        import_audit_keeps_the_chain,
+        blobs_are_listed
     );
 }

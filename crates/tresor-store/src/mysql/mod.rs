@@ -7,6 +7,7 @@
 
 mod audit;
 mod checkpoints;
+mod cluster;
 mod commit;
 pub(crate) mod connect;
 mod credentials;

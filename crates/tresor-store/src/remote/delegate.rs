@@ -4,7 +4,7 @@
 /// Implements [`Store`](tresor_core::Store) and
 /// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
 /// backend type with a `pool` field, delegating to the invoking module's
-/// `commit`, `keys`, `credentials` and `audit` submodules (which take
+/// `commit`, `keys`, `credentials`, `audit` and `cluster` submodules (which take
 /// `&pool` first and otherwise the trait method's arguments).
 macro_rules! delegate_store {
     ($ty:ty) => {
@@ -153,6 +153,37 @@ macro_rules! delegate_store {
                 filter: &tresor_core::CheckpointFilter,
             ) -> Result<Vec<tresor_core::Checkpoint>, tresor_core::StoreError> {
                 checkpoints::list_checkpoints(&self.pool, filter).await
+            }
+
+            async fn try_acquire_lease(
+                &self,
+                name: &str,
+                holder: &str,
+                ttl: std::time::Duration,
+            ) -> Result<bool, tresor_core::StoreError> {
+                cluster::try_acquire_lease(&self.pool, name, holder, ttl).await
+            }
+
+            async fn release_lease(
+                &self,
+                name: &str,
+                holder: &str,
+            ) -> Result<(), tresor_core::StoreError> {
+                cluster::release_lease(&self.pool, name, holder).await
+            }
+
+            async fn import_audit(
+                &self,
+                records: Vec<tresor_core::audit::AuditRecord>,
+            ) -> Result<(), tresor_core::StoreError> {
+                cluster::import_audit(&self.pool, records).await
+            }
+
+            async fn list_blobs(
+                &self,
+            ) -> Result<Vec<(tresor_core::ProviderId, String, Vec<u8>)>, tresor_core::StoreError>
+            {
+                cluster::list_blobs(&self.pool).await
             }
         }
     };

@@ -10,6 +10,7 @@
 
 mod audit;
 mod checkpoints;
+mod cluster;
 mod commit;
 mod credentials;
 mod keys;
@@ -315,6 +316,32 @@ impl Store for SqliteStore {
         filter: &tresor_core::CheckpointFilter,
     ) -> Result<Vec<tresor_core::Checkpoint>, StoreError> {
         checkpoints::list_checkpoints(&self.read, filter).await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let mut w = self.writer()?.lock().await;
+        let conn = w.conn.as_mut().ok_or_else(closed)?;
+        cluster::try_acquire_lease(conn, name, holder, ttl).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let mut w = self.writer()?.lock().await;
+        let conn = w.conn.as_mut().ok_or_else(closed)?;
+        cluster::release_lease(conn, name, holder).await
+    }
+
+    async fn import_audit(&self, records: Vec<AuditRecord>) -> Result<(), StoreError> {
+        let mut w = self.writer()?.lock().await;
+        cluster::import_audit(&mut w, records).await
+    }
+
+    async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError> {
+        cluster::list_blobs(&self.read).await
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod crypto;
+pub mod db;
 mod evidence;
 mod key_view;
 pub mod keys;
@@ -85,6 +86,9 @@ pub enum Command {
     /// round-trip tests); exit 5 when one fails.
     #[command(name = "self-test")]
     SelfTest,
+    /// Database schema (migrate, status) and moving a deployment (copy).
+    #[command(subcommand)]
+    Db(db::DbCmd),
 }
 
 impl GlobalArgs {
@@ -114,6 +118,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::ApiKey(cmd) => admin::run_api_key(cmd, &cli.global.client()?, out).await,
         Command::Audit(cmd) => audit::run(cmd, &cli.global, out).await,
         Command::SelfTest => evidence::self_test(&cli.global, out).await,
+        Command::Db(cmd) => db::run(cmd, out).await,
     }
 }
 

@@ -30,7 +30,7 @@ fn parse_alias(s: &str) -> Result<Alias, ServiceError> {
     Alias::parse(s).map_err(|e| ServiceError::invalid("alias", e.to_string()))
 }
 
-fn parse_operations(ops: &[String]) -> Result<BTreeSet<Operation>, ServiceError> {
+pub fn parse_operations(ops: &[String]) -> Result<BTreeSet<Operation>, ServiceError> {
     ops.iter()
         .map(|o| {
             o.parse::<Operation>().map_err(|_| {
@@ -40,7 +40,7 @@ fn parse_operations(ops: &[String]) -> Result<BTreeSet<Operation>, ServiceError>
         .collect()
 }
 
-fn parse_provider(s: &str) -> Result<ProviderId, ServiceError> {
+pub fn parse_provider(s: &str) -> Result<ProviderId, ServiceError> {
     ProviderId::parse(s).map_err(|e| ServiceError::invalid("provider", e.to_string()))
 }
 

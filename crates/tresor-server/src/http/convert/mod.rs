@@ -6,10 +6,12 @@
 mod admin;
 mod crypto;
 mod keys;
+mod providers;
 
 pub use admin::*;
 pub use crypto::*;
 pub use keys::*;
+pub use providers::*;
 
 use std::str::FromStr;
 
