@@ -119,6 +119,9 @@ pub enum Action {
     ProviderQuery,
     ProviderManage,
     KeyRegister,
+    InventoryRead,
+    ComplianceReport,
+    PqcReadiness,
 }
 
 impl Action {
@@ -183,6 +186,9 @@ impl Action {
             ProviderQuery => "provider.query",
             ProviderManage => "provider.manage",
             KeyRegister => "key.register",
+            InventoryRead => "inventory.read",
+            ComplianceReport => "compliance.report",
+            PqcReadiness => "pqc.readiness",
         }
     }
 
@@ -195,6 +201,8 @@ impl Action {
                 Some(Role::Readonly)
             }
             AuditCheckpointList | AuditKeys | SelfTest => Some(Role::Readonly),
+            // Reports show metadata only (what a readonly user already sees).
+            InventoryRead | ComplianceReport | PqcReadiness => Some(Role::Readonly),
             AuditCheckpoint => Some(Role::Admin),
             // The chain is one log across tenants: exporting it whole is a
             // platform-admin action.

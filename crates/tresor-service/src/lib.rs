@@ -25,6 +25,7 @@ mod op;
 pub mod providers;
 mod public;
 mod register;
+pub mod reports;
 mod resolve;
 pub mod scheduler;
 pub mod self_test;

@@ -16,6 +16,7 @@ mod lifecycle;
 pub mod openapi;
 mod ops;
 mod providers;
+mod reports;
 
 #[cfg(test)]
 mod tests;
@@ -135,6 +136,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit/keys", get(evidence::audit_keys))
         .route("/v1/audit/export", get(evidence::export))
         .route("/v1/self-test", get(evidence::self_test));
+    let reports = Router::new()
+        .route("/v1/inventory", get(reports::inventory))
+        .route("/v1/compliance/report", get(reports::compliance_report))
+        .route("/v1/pqc/readiness", get(reports::pqc_readiness));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -147,6 +152,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .merge(evidence)
         .merge(providers)
+        .merge(reports)
         .merge(ops)
         .merge(kmip)
         .merge(docs)

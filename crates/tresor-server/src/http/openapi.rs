@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers};
+use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers, reports};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -72,6 +72,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/providers/{id}/keys"),
     ("post", "/v1/providers/{id}/keys/import"),
     ("post", "/v1/keys/register"),
+    ("get", "/v1/inventory"),
+    ("get", "/v1/compliance/report"),
+    ("get", "/v1/pqc/readiness"),
 ];
 
 /// The API description.
@@ -104,6 +107,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         providers::list_providers, providers::get_provider, providers::capabilities,
         providers::all_capabilities, providers::query, providers::query_best,
         providers::create_key, providers::import_key, providers::register_key,
+        reports::inventory, reports::compliance_report, reports::pqc_readiness,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -115,6 +119,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "audit", description = "The hash-chained audit log"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "providers", description = "Key providers (software, HSM) and their capabilities"),
+        (name = "reports", description = "Inventory (JSON, CSV, CycloneDX CBOM), compliance and post-quantum readiness"),
     )
 )]
 #[derive(Debug)]

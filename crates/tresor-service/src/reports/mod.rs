@@ -1,0 +1,155 @@
+//! Reports over a tenant's cryptographic estate: the inventory (JSON, CSV,
+//! CycloneDX 1.6 CBOM), the compliance report and post-quantum readiness.
+//!
+//! Every report is built from metadata only — never from key material — and
+//! is one audited, authorized service call scoped to the caller's tenant.
+
+pub mod cbom;
+pub mod compliance;
+pub mod csv;
+pub mod inventory;
+pub mod pqc;
+
+use tresor_core::{
+    Algorithm, Caller, KeyClass, KeyFilter, KeyRecord, Operation, PageRequest, TenantId, Timestamp,
+};
+
+use crate::error::Result;
+use crate::kms::Kms;
+
+/// At most this many keys go into one report; a larger tenant gets a
+/// report marked `truncated` (bounded memory and time per request).
+pub const MAX_REPORT_KEYS: usize = 100_000;
+
+const PAGE: u32 = 1000;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// What a report knows about one key: its record plus facts that need the
+/// versions or the provider registry.
+#[derive(Debug, Clone)]
+pub struct KeyFacts {
+    /// The key's metadata.
+    pub key: KeyRecord,
+    /// When the primary version was created (the last rotation).
+    pub last_rotated_at: Timestamp,
+    /// The provider's kind (`software`, `pkcs11`, ...), or `unknown` when it
+    /// is no longer registered.
+    pub provider_kind: &'static str,
+    /// Whether the key's provider keeps material in hardware.
+    pub hardware_backed: bool,
+}
+
+impl KeyFacts {
+    /// Whole days since the key was created, at `now`.
+    pub fn age_days(&self, now: Timestamp) -> i64 {
+        days_between(self.key.created_at, now)
+    }
+
+    /// Whole days since the last rotation, at `now`.
+    pub fn days_since_rotation(&self, now: Timestamp) -> i64 {
+        days_between(self.last_rotated_at, now)
+    }
+
+    /// True when the key has not been destroyed (material still exists).
+    pub fn is_live(&self) -> bool {
+        !self.key.state.is_destroyed()
+    }
+}
+
+/// Whole days from `from` to `to` (never negative).
+pub fn days_between(from: Timestamp, to: Timestamp) -> i64 {
+    ((to.unix_seconds() - from.unix_seconds()) / SECONDS_PER_DAY).max(0)
+}
+
+/// True when a large quantum computer breaks the algorithm (Shor): RSA and
+/// elliptic-curve keys, for every use.
+pub fn quantum_vulnerable(alg: Algorithm) -> bool {
+    matches!(
+        alg.class(),
+        KeyClass::Rsa | KeyClass::Ec | KeyClass::Edwards | KeyClass::Montgomery
+    )
+}
+
+/// True when the key's allowed operations establish or protect keys or data
+/// (encryption, wrapping, agreement): "harvest now, decrypt later" applies.
+pub fn protects_confidentiality(ops: &std::collections::BTreeSet<Operation>) -> bool {
+    ops.iter().any(|o| {
+        matches!(
+            o,
+            Operation::Encrypt
+                | Operation::Decrypt
+                | Operation::Wrap
+                | Operation::Unwrap
+                | Operation::Agree
+                | Operation::Encapsulate
+                | Operation::Decapsulate
+        )
+    })
+}
+
+/// The keys a report covers, and whether the list was cut at
+/// [`MAX_REPORT_KEYS`].
+#[derive(Debug, Clone)]
+pub struct Estate {
+    /// The tenant reported on.
+    pub tenant: TenantId,
+    /// When the report was made.
+    pub generated_at: Timestamp,
+    /// Every (non-internal) key of the tenant, oldest id first.
+    pub keys: Vec<KeyFacts>,
+    /// True when the tenant had more keys than one report holds.
+    pub truncated: bool,
+}
+
+impl Kms {
+    /// Reads the caller's tenant's keys (no authorization or audit: the
+    /// calling report does both).
+    pub(crate) async fn collect_estate(&self, caller: &Caller) -> Result<Estate> {
+        let tenant = caller.tenant.clone();
+        let filter = KeyFilter::default();
+        let mut keys = Vec::new();
+        let mut after = None;
+        let mut truncated = false;
+        loop {
+            let page = self
+                .store()
+                .list_keys(&tenant, &filter, PageRequest { after, limit: PAGE })
+                .await?;
+            for key in page.items {
+                if keys.len() == MAX_REPORT_KEYS {
+                    truncated = true;
+                    break;
+                }
+                keys.push(self.key_facts(key).await?);
+            }
+            match page.next {
+                Some(next) if !truncated => after = Some(next),
+                _ => break,
+            }
+        }
+        Ok(Estate {
+            tenant,
+            generated_at: self.now(),
+            keys,
+            truncated,
+        })
+    }
+
+    async fn key_facts(&self, key: KeyRecord) -> Result<KeyFacts> {
+        let primary = self
+            .store()
+            .get_version(&key.tenant, &key.id, key.primary_version)
+            .await?;
+        let last_rotated_at = primary.map_or(key.created_at, |v| v.created_at);
+        let (provider_kind, hardware_backed) = match self.providers().get(&key.provider) {
+            Some(p) => (p.kind(), p.hardware_backed()),
+            None => ("unknown", false),
+        };
+        Ok(KeyFacts {
+            last_rotated_at,
+            provider_kind,
+            hardware_backed,
+            key,
+        })
+    }
+}
