@@ -2,7 +2,9 @@
 //! against a real server; `tresor audit verify --offline` on the exported
 //! file without any server (a changed, deleted or reordered record is
 //! reported at its sequence number, exit 6); `tresor self-test`; and a
-//! forced self-test failure that stops `tresor serve` from starting.
+//! forced self-test failure that stops `tresor serve` from starting; and
+//! the reports (`tresor inventory`, `tresor compliance report`,
+//! `tresor pqc readiness`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -212,4 +214,56 @@ async fn self_test_command_and_a_forced_failure_blocks_start() {
     assert!(out.contains("provider/software/kat/aes-256-gcm"), "{out}");
     let refused = reqwest::get(format!("http://{listen}/healthz")).await;
     assert!(refused.is_err(), "nothing listens after a failed self-test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_compliance_and_pqc_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start(&tmp.path().join("data")).await;
+    let (url, token) = (server.url(), server.initial_token.clone().unwrap());
+    let cli = || tresor(&url, &token);
+    for alg in ["rsa-2048", "ml-dsa-65"] {
+        assert_code(&run(cli(), &["key", "create", "--algorithm", alg]).await, 0);
+    }
+    let o = run(cli(), &["inventory"]).await;
+    assert_code(&o, 0);
+    assert!(
+        text(&o).contains("rsa-2048") && text(&o).contains("ml-dsa-65"),
+        "{}",
+        text(&o)
+    );
+
+    let csv = tmp.path().join("inventory.csv");
+    let o = run(
+        cli(),
+        &[
+            "inventory",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_code(&o, 0);
+    let body = std::fs::read_to_string(&csv).unwrap();
+    assert!(body.starts_with("kind,id,name,algorithm,"), "{body}");
+    assert_eq!(body.lines().count(), 3, "{body}");
+
+    let o = run(cli(), &["inventory", "--format", "cyclonedx"]).await;
+    assert_code(&o, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["specVersion"], "1.6");
+
+    let o = run(cli(), &["compliance", "report", "--max-key-age-days", "30"]).await;
+    assert_code(&o, 0);
+    assert!(text(&o).contains("deprecated-key-size"), "{}", text(&o));
+    let o = run(cli(), &["compliance", "report", "--max-key-age-days", "0"]).await;
+    assert_code(&o, 4);
+
+    let o = run(cli(), &["pqc", "readiness", "--json"]).await;
+    assert_code(&o, 0);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["readiness_percent"], 50);
+    assert_eq!(r["migration_plan"][0]["replacements"][0], "ml-kem-768");
 }

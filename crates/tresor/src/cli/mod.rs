@@ -7,6 +7,7 @@ pub mod db;
 mod evidence;
 mod key_view;
 pub mod keys;
+pub mod reports;
 
 use std::path::PathBuf;
 
@@ -89,6 +90,14 @@ pub enum Command {
     /// Database schema (migrate, status) and moving a deployment (copy).
     #[command(subcommand)]
     Db(db::DbCmd),
+    /// The tenant's cryptographic inventory (table, JSON, CSV or CycloneDX CBOM).
+    Inventory(reports::InventoryArgs),
+    /// Compliance report: findings, score, recommended actions.
+    #[command(subcommand)]
+    Compliance(reports::ComplianceCmd),
+    /// Post-quantum readiness and migration plan.
+    #[command(subcommand)]
+    Pqc(reports::PqcCmd),
 }
 
 impl GlobalArgs {
@@ -119,6 +128,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(cmd) => audit::run(cmd, &cli.global, out).await,
         Command::SelfTest => evidence::self_test(&cli.global, out).await,
         Command::Db(cmd) => db::run(cmd, out).await,
+        Command::Inventory(a) => reports::inventory(&cli.global, out, a).await,
+        Command::Compliance(cmd) => reports::compliance(&cli.global, out, cmd).await,
+        Command::Pqc(cmd) => reports::pqc(&cli.global, out, cmd).await,
     }
 }
 
