@@ -2,6 +2,8 @@
 //! store and the software provider, with a hand-moved clock so ages and
 //! rotation deadlines are exact.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::collections::BTreeSet;
