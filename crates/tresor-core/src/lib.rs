@@ -6,6 +6,7 @@ pub mod algorithm;
 pub mod audit;
 pub mod auth;
 pub mod checkpoint;
+pub mod discovery;
 pub mod ids;
 pub mod key;
 pub mod ports;

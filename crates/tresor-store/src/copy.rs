@@ -24,6 +24,7 @@ pub struct CopyReport {
     pub versions: u64,
     pub api_keys: u64,
     pub cert_principals: u64,
+    pub discovery_scans: u64,
     pub provider_blobs: u64,
     pub audit_records: u64,
 }
@@ -73,6 +74,10 @@ pub async fn copy(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, CopyEr
         for p in from.list_cert_principals(&t.id).await? {
             changes.push(Change::UpsertCertPrincipal(p));
             report.cert_principals += 1;
+        }
+        for s in from.list_discovery_scans(&t.id, 1000).await? {
+            changes.push(Change::PutDiscoveryScan(s));
+            report.discovery_scans += 1;
         }
         if !changes.is_empty() {
             to.commit(changes, vec![]).await?;

@@ -9,6 +9,7 @@
 
 mod checkpoints;
 mod copy;
+mod discovery;
 mod error;
 mod import;
 mod mysql;

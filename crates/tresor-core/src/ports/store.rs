@@ -69,6 +69,8 @@ pub enum Change {
     /// Stores a signed audit checkpoint (`Duplicate` when one of the same
     /// scope already exists at that `seq`).
     PutCheckpoint(Checkpoint),
+    /// Creates or replaces a discovery scan (by tenant and id).
+    PutDiscoveryScan(crate::discovery::DiscoveryScan),
 }
 
 /// Provider-private state kept by the store (e.g. the software keystore's
@@ -188,4 +190,18 @@ pub trait Store: ProviderStateStore {
     /// Every provider blob `(provider, name, value)`, ordered by provider
     /// and name (for copying a deployment).
     async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError>;
+
+    // Discovery.
+    /// One discovery scan of a tenant.
+    async fn get_discovery_scan(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<crate::discovery::DiscoveryScan>, StoreError>;
+    /// A tenant's discovery scans, newest first (`limit` 0: 100; at most 1000).
+    async fn list_discovery_scans(
+        &self,
+        tenant: &TenantId,
+        limit: u32,
+    ) -> Result<Vec<crate::discovery::DiscoveryScan>, StoreError>;
 }

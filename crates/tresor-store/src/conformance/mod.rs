@@ -25,6 +25,7 @@ mod checkpoints;
 mod cluster;
 mod concurrency;
 mod credentials;
+mod discovery;
 pub mod fixtures;
 mod keys;
 mod listing;
@@ -41,6 +42,7 @@ pub use cluster::{
 };
 pub use concurrency::{concurrent_commits_form_one_chain, concurrent_updates_one_wins};
 pub use credentials::{api_keys, cert_principals, provider_blobs};
+pub use discovery::discovery_scans_put_get_list;
 pub use keys::{
     aliases_unique_per_tenant, keys_create_get_update, tenants_create_get_list,
     versions_create_list_update, wrong_tenant_is_not_found,
@@ -91,6 +93,7 @@ macro_rules! conformance_tests {
                 leases_expire_and_renew,
                 import_audit_keeps_the_chain,
                 blobs_are_listed,
+                discovery_scans_put_get_list,
             );
         }
     };
@@ -162,6 +165,7 @@ where
         leases_one_winner,
         leases_expire_and_renew,
         import_audit_keeps_the_chain,
-        blobs_are_listed
+        blobs_are_listed,
+        discovery_scans_put_get_list
     );
 }

@@ -10,6 +10,7 @@ mod cluster;
 mod commit;
 pub(crate) mod connect;
 mod credentials;
+mod discovery;
 mod error;
 mod keys;
 pub(crate) mod schema;

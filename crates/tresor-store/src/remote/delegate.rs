@@ -185,6 +185,23 @@ macro_rules! delegate_store {
             {
                 cluster::list_blobs(&self.pool).await
             }
+
+            async fn get_discovery_scan(
+                &self,
+                tenant: &tresor_core::TenantId,
+                id: &str,
+            ) -> Result<Option<tresor_core::discovery::DiscoveryScan>, tresor_core::StoreError>
+            {
+                discovery::get(&self.pool, tenant, id).await
+            }
+
+            async fn list_discovery_scans(
+                &self,
+                tenant: &tresor_core::TenantId,
+                limit: u32,
+            ) -> Result<Vec<tresor_core::discovery::DiscoveryScan>, tresor_core::StoreError> {
+                discovery::list(&self.pool, tenant, limit).await
+            }
         }
     };
 }

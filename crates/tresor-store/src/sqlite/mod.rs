@@ -13,6 +13,7 @@ mod checkpoints;
 mod cluster;
 mod commit;
 mod credentials;
+mod discovery;
 mod keys;
 mod schema;
 mod url;
@@ -342,6 +343,22 @@ impl Store for SqliteStore {
 
     async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError> {
         cluster::list_blobs(&self.read).await
+    }
+
+    async fn get_discovery_scan(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<tresor_core::discovery::DiscoveryScan>, StoreError> {
+        discovery::get(&self.read, tenant, id).await
+    }
+
+    async fn list_discovery_scans(
+        &self,
+        tenant: &TenantId,
+        limit: u32,
+    ) -> Result<Vec<tresor_core::discovery::DiscoveryScan>, StoreError> {
+        discovery::list(&self.read, tenant, limit).await
     }
 }
 

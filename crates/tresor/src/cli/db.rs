@@ -103,6 +103,7 @@ async fn copy(from: &str, to: &str, opts: &StoreOptions, out: Output) -> Result<
             ("versions", r.versions.to_string()),
             ("api keys", r.api_keys.to_string()),
             ("cert principals", r.cert_principals.to_string()),
+            ("discovery scans", r.discovery_scans.to_string()),
             ("provider blobs", r.provider_blobs.to_string()),
             ("audit records", r.audit_records.to_string()),
         ],
