@@ -5,6 +5,7 @@
 mod admin;
 mod b64;
 mod crypto;
+mod discovery;
 mod errors;
 mod evidence;
 mod keys;
@@ -14,6 +15,7 @@ mod reports;
 pub use admin::*;
 pub use b64::B64;
 pub use crypto::*;
+pub use discovery::*;
 pub use errors::*;
 pub use evidence::*;
 pub use keys::*;

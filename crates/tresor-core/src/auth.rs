@@ -122,6 +122,9 @@ pub enum Action {
     InventoryRead,
     ComplianceReport,
     PqcReadiness,
+    DiscoveryScan,
+    DiscoveryComplete,
+    DiscoveryRead,
 }
 
 impl Action {
@@ -189,6 +192,9 @@ impl Action {
             InventoryRead => "inventory.read",
             ComplianceReport => "compliance.report",
             PqcReadiness => "pqc.readiness",
+            DiscoveryScan => "discovery.scan",
+            DiscoveryComplete => "discovery.complete",
+            DiscoveryRead => "discovery.read",
         }
     }
 
@@ -203,6 +209,10 @@ impl Action {
             AuditCheckpointList | AuditKeys | SelfTest => Some(Role::Readonly),
             // Reports show metadata only (what a readonly user already sees).
             InventoryRead | ComplianceReport | PqcReadiness => Some(Role::Readonly),
+            DiscoveryRead => Some(Role::Readonly),
+            // Scanning opens connections from the server's network: admins.
+            DiscoveryScan => Some(Role::Admin),
+            DiscoveryComplete => None,
             AuditCheckpoint => Some(Role::Admin),
             // The chain is one log across tenants: exporting it whole is a
             // platform-admin action.

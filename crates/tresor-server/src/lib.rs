@@ -3,6 +3,7 @@
 //! configuration, start-up and the scheduler loop.
 
 pub mod config;
+pub mod discovery_probe;
 mod evidence_runtime;
 pub mod http;
 pub mod kmip_listener;

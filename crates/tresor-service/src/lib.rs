@@ -12,6 +12,7 @@ pub mod checkpoints;
 pub mod config;
 mod crypto_asym;
 mod crypto_sym;
+pub mod discovery;
 pub mod envelope;
 pub mod error;
 pub mod export;

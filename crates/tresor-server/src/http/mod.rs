@@ -7,6 +7,7 @@ mod admin;
 mod batch;
 mod convert;
 mod crypto;
+mod discovery;
 pub mod error;
 mod evidence;
 pub mod extract;
@@ -139,7 +140,12 @@ pub fn app(state: AppState) -> Router {
     let reports = Router::new()
         .route("/v1/inventory", get(reports::inventory))
         .route("/v1/compliance/report", get(reports::compliance_report))
-        .route("/v1/pqc/readiness", get(reports::pqc_readiness));
+        .route("/v1/pqc/readiness", get(reports::pqc_readiness))
+        .route(
+            "/v1/discovery/scans",
+            post(discovery::create_scan).get(discovery::list_scans),
+        )
+        .route("/v1/discovery/scans/{id}", get(discovery::get_scan));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

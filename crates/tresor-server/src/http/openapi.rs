@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers, reports};
+use super::{admin, batch, crypto, discovery, evidence, keys, lifecycle, ops, providers, reports};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -75,6 +75,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/inventory"),
     ("get", "/v1/compliance/report"),
     ("get", "/v1/pqc/readiness"),
+    ("post", "/v1/discovery/scans"),
+    ("get", "/v1/discovery/scans"),
+    ("get", "/v1/discovery/scans/{id}"),
 ];
 
 /// The API description.
@@ -108,6 +111,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         providers::all_capabilities, providers::query, providers::query_best,
         providers::create_key, providers::import_key, providers::register_key,
         reports::inventory, reports::compliance_report, reports::pqc_readiness,
+        discovery::create_scan, discovery::list_scans, discovery::get_scan,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -120,6 +124,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "providers", description = "Key providers (software, HSM) and their capabilities"),
         (name = "reports", description = "Inventory (JSON, CSV, CycloneDX CBOM), compliance and post-quantum readiness"),
+        (name = "discovery", description = "TLS endpoint discovery scans"),
     )
 )]
 #[derive(Debug)]
