@@ -4,7 +4,7 @@
 //! reported at its sequence number, exit 6); `tresor self-test`; and a
 //! forced self-test failure that stops `tresor serve` from starting; and
 //! the reports (`tresor inventory`, `tresor compliance report`,
-//! `tresor pqc readiness`).
+//! `tresor pqc readiness`) and discovery scans.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -259,6 +259,28 @@ async fn inventory_compliance_and_pqc_reports() {
     assert_code(&o, 0);
     assert!(text(&o).contains("deprecated-key-size"), "{}", text(&o));
     let o = run(cli(), &["compliance", "report", "--max-key-age-days", "0"]).await;
+    assert_code(&o, 4);
+
+    // Discovery: the server's own HTTP listener is not TLS; a closed port
+    // gives a result with no TLS.
+    let o = run(
+        cli(),
+        &[
+            "discovery",
+            "scan",
+            "--target",
+            "127.0.0.1:1",
+            "--timeout-ms",
+            "500",
+        ],
+    )
+    .await;
+    assert_code(&o, 0);
+    assert!(text(&o).contains("no-tls"), "{}", text(&o));
+    let o = run(cli(), &["discovery", "list"]).await;
+    assert_code(&o, 0);
+    assert!(text(&o).contains("completed"), "{}", text(&o));
+    let o = run(cli(), &["discovery", "scan", "--target", "10.0.0.0/8"]).await;
     assert_code(&o, 4);
 
     let o = run(cli(), &["pqc", "readiness", "--json"]).await;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod crypto;
 pub mod db;
+pub mod discovery;
 mod evidence;
 mod key_view;
 pub mod keys;
@@ -98,6 +99,9 @@ pub enum Command {
     /// Post-quantum readiness and migration plan.
     #[command(subcommand)]
     Pqc(reports::PqcCmd),
+    /// Scan TLS endpoints and read past scans.
+    #[command(subcommand)]
+    Discovery(discovery::DiscoveryCmd),
 }
 
 impl GlobalArgs {
@@ -131,6 +135,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inventory(a) => reports::inventory(&cli.global, out, a).await,
         Command::Compliance(cmd) => reports::compliance(&cli.global, out, cmd).await,
         Command::Pqc(cmd) => reports::pqc(&cli.global, out, cmd).await,
+        Command::Discovery(cmd) => discovery::run(cmd, &cli.global, out).await,
     }
 }
 
