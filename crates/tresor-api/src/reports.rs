@@ -39,6 +39,20 @@ pub struct InventoryItem {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A TLS endpoint found by discovery (newest result per endpoint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InventoryEndpoint {
+    pub host: String,
+    pub port: u16,
+    pub tls_versions: Vec<String>,
+    pub cipher_suite: Option<String>,
+    /// The leaf certificate.
+    pub certificate: Option<crate::DiscoveredCertificate>,
+    /// `expired`, `expiring-soon`, `weak-key`, `self-signed`, ...
+    pub findings: Vec<String>,
+    pub quantum_vulnerable: bool,
+}
+
 /// `GET /v1/inventory` (JSON form; `?format=csv` and `?format=cyclonedx`
 /// give CSV and a CycloneDX 1.6 CBOM).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -46,6 +60,8 @@ pub struct InventoryResponse {
     pub tenant: String,
     pub generated_at: String,
     pub items: Vec<InventoryItem>,
+    /// TLS endpoints from the tenant's recent discovery scans.
+    pub endpoints: Vec<InventoryEndpoint>,
     /// True when the tenant holds more assets than one report lists.
     pub truncated: bool,
 }
@@ -140,5 +156,9 @@ pub struct PqcReadinessResponse {
     pub keys: Vec<PqcKeyAssessment>,
     /// Most urgent first.
     pub migration_plan: Vec<PqcMigrationStep>,
+    /// Certificates of discovered TLS endpoints.
+    pub certificates_total: usize,
+    /// Those with RSA or elliptic-curve keys (`host:port subject`).
+    pub vulnerable_certificates: Vec<String>,
     pub truncated: bool,
 }

@@ -237,6 +237,56 @@ async fn finds_good_expired_and_weak_certificates() {
             .is_empty()
     );
 
+    // The endpoints join the tenant's inventory, CBOM and PQC report.
+    let inv = api.get("/v1/inventory").await.ok();
+    let eps = inv["endpoints"].as_array().unwrap();
+    assert_eq!(
+        eps.len(),
+        targets.len() - 1,
+        "the closed port is not an asset: {inv}"
+    );
+    let exp = eps.iter().find(|e| e["port"] == expired.port()).unwrap();
+    assert_eq!(exp["findings"], json!(["expired"]));
+    assert_eq!(exp["certificate"]["subject"], "CN=expired.test");
+    assert_eq!(exp["quantum_vulnerable"], true);
+    let csv = api.get("/v1/inventory?format=csv").await.text();
+    assert!(
+        csv.contains(&format!(
+            "endpoint,127.0.0.1:{},CN=expired.test",
+            expired.port()
+        )),
+        "{csv}"
+    );
+    let cbom: Value = api.get("/v1/inventory?format=cyclonedx").await.json();
+    let certs = cbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["cryptoProperties"]["assetType"] == "certificate")
+        .count();
+    assert_eq!(certs, eps.len());
+    if let Some(py) = std::env::var_os("TRESOR_TEST_PYTHON") {
+        let file = tmp.path().join("cbom.json");
+        std::fs::write(&file, cbom.to_string()).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/py/validate_cbom.py");
+        let out = std::process::Command::new(py)
+            .arg(script)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let pqc = api.get("/v1/pqc/readiness").await.ok();
+    assert_eq!(pqc["certificates_total"], eps.len());
+    assert_eq!(
+        pqc["vulnerable_certificates"].as_array().unwrap().len(),
+        eps.len()
+    );
+
     let actions: Vec<String> = api
         .audit_all()
         .await

@@ -35,7 +35,8 @@ pub struct ScanListQuery {
     pub limit: Option<u32>,
 }
 
-fn cert(c: CertInfo) -> api::DiscoveredCertificate {
+/// The wire form of one certificate.
+pub fn cert(c: CertInfo) -> api::DiscoveredCertificate {
     api::DiscoveredCertificate {
         subject: c.subject,
         issuer: c.issuer,

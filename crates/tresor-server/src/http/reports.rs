@@ -71,6 +71,24 @@ fn inventory_response(inv: Inventory) -> api::InventoryResponse {
         tenant: inv.tenant,
         generated_at: ts(inv.generated_at),
         items: inv.items.into_iter().map(item).collect(),
+        endpoints: inv
+            .endpoints
+            .into_iter()
+            .map(|e| api::InventoryEndpoint {
+                host: e.result.host,
+                port: e.result.port,
+                tls_versions: e.result.tls_versions,
+                cipher_suite: e.result.cipher_suite,
+                certificate: e
+                    .result
+                    .chain
+                    .into_iter()
+                    .next()
+                    .map(super::discovery::cert),
+                findings: e.findings.iter().map(|f| (*f).to_owned()).collect(),
+                quantum_vulnerable: e.quantum_vulnerable,
+            })
+            .collect(),
         truncated: inv.truncated,
     }
 }
@@ -206,6 +224,8 @@ fn pqc_response(r: PqcReadiness) -> api::PqcReadinessResponse {
                 action: m.action,
             })
             .collect(),
+        certificates_total: r.certificates_total,
+        vulnerable_certificates: r.vulnerable_certificates,
         truncated: r.truncated,
     }
 }

@@ -250,6 +250,45 @@ fn key_component(i: &InventoryItem, alg_ref: String) -> Value {
     })
 }
 
+fn certificate_component(e: &super::inventory::EndpointAsset) -> Option<Value> {
+    let r = &e.result;
+    let leaf = r.chain.first()?;
+    let props: Vec<Value> = [
+        ("tresor:endpoint", format!("{}:{}", r.host, r.port)),
+        ("tresor:key", format!("{} {}", leaf.key_type, leaf.key_bits)),
+        (
+            "tresor:signature_algorithm",
+            leaf.signature_algorithm.clone(),
+        ),
+        ("tresor:tls_versions", r.tls_versions.join(" ")),
+        ("tresor:findings", e.findings.join(" ")),
+        (
+            "tresor:quantum_vulnerable",
+            e.quantum_vulnerable.to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(n, v)| json!({"name": n, "value": v}))
+    .collect();
+    Some(json!({
+        "type": "cryptographic-asset",
+        "bom-ref": format!("crypto/certificate/{}/{}:{}", leaf.sha256, r.host, r.port),
+        "name": leaf.subject,
+        "cryptoProperties": {
+            "assetType": "certificate",
+            "certificateProperties": {
+                "subjectName": leaf.subject,
+                "issuerName": leaf.issuer,
+                "notValidBefore": leaf.not_before.to_rfc3339(),
+                "notValidAfter": leaf.not_after.to_rfc3339(),
+                "certificateFormat": "X.509",
+                "certificateExtension": "crt",
+            }
+        },
+        "properties": props,
+    }))
+}
+
 /// Renders the inventory as a CycloneDX 1.6 JSON document. `serial` is a
 /// UUID for `serialNumber`.
 pub fn render(inv: &Inventory, serial: &str, tool_version: &str) -> Value {
@@ -271,6 +310,7 @@ pub fn render(inv: &Inventory, serial: &str, tool_version: &str) -> Value {
         .map(|(slot, f)| algorithm_component(slot, f))
         .collect();
     components.extend(keys);
+    components.extend(inv.endpoints.iter().filter_map(certificate_component));
     json!({
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,

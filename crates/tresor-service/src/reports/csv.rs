@@ -74,6 +74,41 @@ pub fn render(inv: &Inventory) -> String {
             ],
         );
     }
+    for e in &inv.endpoints {
+        let r = &e.result;
+        let leaf = r.chain.first();
+        let get =
+            |f: fn(&tresor_core::discovery::CertInfo) -> String| leaf.map(f).unwrap_or_default();
+        push_row(
+            &mut out,
+            [
+                "endpoint".to_owned(),
+                format!("{}:{}", r.host, r.port),
+                get(|c| c.subject.clone()),
+                get(|c| format!("{}-{}", c.key_type, c.key_bits)),
+                get(|c| c.key_bits.to_string()),
+                String::new(),
+                String::new(),
+                String::new(),
+                if e.findings.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    e.findings.join(" ")
+                },
+                "discovered".to_owned(),
+                get(|c| c.not_before.to_rfc3339()),
+                get(|c| c.not_before.to_rfc3339()),
+                leaf.map(|c| super::days_between(c.not_before, inv.generated_at).to_string())
+                    .unwrap_or_default(),
+                String::new(),
+                String::new(),
+                r.tls_versions.join(" "),
+                String::new(),
+                e.quantum_vulnerable.to_string(),
+                get(|c| format!("not_after={}", c.not_after.to_rfc3339())),
+            ],
+        );
+    }
     out
 }
 

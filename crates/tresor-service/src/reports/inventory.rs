@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use tresor_core::discovery::EndpointResult;
 use tresor_core::{Action, Algorithm, Caller, KeyState, Operation, Timestamp};
 
 use super::{Estate, KeyFacts, days_between, quantum_vulnerable};
@@ -56,12 +57,24 @@ pub struct InventoryItem {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A TLS endpoint found by discovery, with its leaf certificate.
+#[derive(Debug, Clone)]
+pub struct EndpointAsset {
+    pub result: EndpointResult,
+    /// See [`crate::discovery::endpoint_findings`].
+    pub findings: Vec<&'static str>,
+    /// The leaf's key is RSA or elliptic-curve.
+    pub quantum_vulnerable: bool,
+}
+
 /// A tenant's inventory.
 #[derive(Debug, Clone)]
 pub struct Inventory {
     pub tenant: String,
     pub generated_at: Timestamp,
     pub items: Vec<InventoryItem>,
+    /// Discovered TLS endpoints (newest result per endpoint).
+    pub endpoints: Vec<EndpointAsset>,
     /// True when the tenant had more assets than one report holds.
     pub truncated: bool,
 }
@@ -102,7 +115,23 @@ pub fn build(estate: &Estate) -> Inventory {
             .map(|f| key_item(f, estate.generated_at))
             .collect(),
         truncated: estate.truncated,
+        endpoints: estate
+            .endpoints
+            .iter()
+            .map(|r| EndpointAsset {
+                findings: crate::discovery::endpoint_findings(r, estate.generated_at),
+                quantum_vulnerable: leaf_quantum_vulnerable(r),
+                result: r.clone(),
+            })
+            .collect(),
     }
+}
+
+/// True when the endpoint's leaf certificate has an RSA or EC key.
+pub fn leaf_quantum_vulnerable(r: &EndpointResult) -> bool {
+    r.chain
+        .first()
+        .is_some_and(|c| matches!(c.key_type.as_str(), "rsa" | "ec" | "ed25519" | "ed448"))
 }
 
 impl Kms {

@@ -22,6 +22,8 @@ use crate::kms::Kms;
 pub const MAX_REPORT_KEYS: usize = 100_000;
 
 const PAGE: u32 = 1000;
+/// How many recent discovery scans feed the reports.
+pub const SCANS_IN_REPORTS: u32 = 50;
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// What a report knows about one key: its record plus facts that need the
@@ -99,6 +101,9 @@ pub struct Estate {
     pub keys: Vec<KeyFacts>,
     /// True when the tenant had more keys than one report holds.
     pub truncated: bool,
+    /// TLS endpoints found by the tenant's recent discovery scans (the
+    /// newest result per endpoint that answered TLS).
+    pub endpoints: Vec<tresor_core::discovery::EndpointResult>,
 }
 
 impl Kms {
@@ -127,12 +132,40 @@ impl Kms {
                 _ => break,
             }
         }
+        let endpoints = self.discovered_endpoints(&tenant).await?;
         Ok(Estate {
             tenant,
             generated_at: self.now(),
             keys,
             truncated,
+            endpoints,
         })
+    }
+
+    /// The newest TLS result per endpoint over the last
+    /// [`SCANS_IN_REPORTS`] completed scans.
+    async fn discovered_endpoints(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<tresor_core::discovery::EndpointResult>> {
+        let scans = self
+            .store()
+            .list_discovery_scans(tenant, SCANS_IN_REPORTS)
+            .await?;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        // Newest scan first: the first result for an endpoint wins.
+        for scan in scans
+            .into_iter()
+            .filter(|s| s.status == tresor_core::discovery::ScanStatus::Completed)
+        {
+            for r in scan.results.into_iter().filter(|r| r.tls) {
+                if seen.insert((r.host.clone(), r.port)) {
+                    out.push(r);
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn key_facts(&self, key: KeyRecord) -> Result<KeyFacts> {

@@ -101,6 +101,10 @@ pub struct PqcReadiness {
     pub keys: Vec<KeyAssessment>,
     /// Most urgent first.
     pub migration_plan: Vec<MigrationStep>,
+    /// Certificates presented by discovered TLS endpoints.
+    pub certificates_total: usize,
+    /// Those whose key is RSA or elliptic-curve, as `host:port subject`.
+    pub vulnerable_certificates: Vec<String>,
     pub truncated: bool,
 }
 
@@ -266,6 +270,16 @@ impl Kms {
             readiness_percent,
             keys,
             migration_plan: plan,
+            certificates_total: estate.endpoints.len(),
+            vulnerable_certificates: estate
+                .endpoints
+                .iter()
+                .filter(|r| super::inventory::leaf_quantum_vulnerable(r))
+                .map(|r| {
+                    let subject = r.chain.first().map(|c| c.subject.as_str()).unwrap_or("");
+                    format!("{}:{} {subject}", r.host, r.port)
+                })
+                .collect(),
             truncated: estate.truncated,
         }
     }
