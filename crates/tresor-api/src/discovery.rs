@@ -22,6 +22,11 @@ pub struct CreateScanRequest {
     /// Per-endpoint timeout, 100-30000 ms (default 3000).
     #[serde(default)]
     pub timeout_ms: Option<u32>,
+    /// Repeat the scan this many minutes after each run finishes (5-10080),
+    /// run by the scheduler; stop with
+    /// `DELETE /v1/discovery/schedules/{schedule}`.
+    #[serde(default)]
+    pub repeat_minutes: Option<u32>,
     /// Answer when the scan has finished (201) instead of at once (202).
     #[serde(default)]
     pub wait: bool,
@@ -79,6 +84,9 @@ pub struct ScanResponse {
     pub concurrency: u16,
     pub rate_per_second: u32,
     pub timeout_ms: u32,
+    pub repeat_minutes: Option<u32>,
+    /// The schedule this run belongs to (the id of its first run).
+    pub schedule: Option<String>,
     /// Endpoints probed (after expanding ranges).
     pub endpoints_total: u32,
     /// Endpoints that answered TLS, and named endpoints that did not.

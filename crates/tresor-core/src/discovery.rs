@@ -24,6 +24,10 @@ pub struct ScanSpec {
     pub rate_per_second: u32,
     /// Per-endpoint connect + handshake timeout.
     pub timeout_ms: u32,
+    /// Scan again this many minutes after each run finishes (a schedule);
+    /// `None`: once.
+    #[serde(default)]
+    pub repeat_minutes: Option<u32>,
 }
 
 /// A scan's progress.
@@ -113,6 +117,10 @@ pub struct DiscoveryScan {
     pub spec: ScanSpec,
     /// Endpoints to probe after expanding ranges.
     pub endpoints_total: u32,
+    /// The id of the scan that started this one's schedule (its own id for
+    /// the first); `None` for a one-off scan.
+    #[serde(default)]
+    pub schedule: Option<String>,
     /// Endpoints that answered TLS, or failed in a way worth recording
     /// (refused and timed-out endpoints of ranges are left out).
     pub results: Vec<EndpointResult>,

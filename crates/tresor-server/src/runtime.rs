@@ -304,6 +304,25 @@ async fn build(
     })
 }
 
+/// Starts the repeating discovery scans that are due; each runs in the
+/// background with the rustls prober.
+async fn start_due_discovery(kms: &Kms) {
+    match kms.start_due_discovery().await {
+        Ok(plans) => {
+            for plan in plans {
+                let kms = kms.clone();
+                tokio::spawn(async move {
+                    let prober = std::sync::Arc::new(crate::discovery_probe::TlsProber);
+                    if let Err(e) = kms.run_discovery(plan, prober).await {
+                        tracing::warn!(error = %e, "scheduled discovery scan failed");
+                    }
+                });
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot start scheduled discovery scans"),
+    }
+}
+
 /// Runs due rotations and scheduled destroys every `every` until stopped,
 /// on the one node of the cluster that holds the scheduler `lease`.
 async fn scheduler_loop(
@@ -347,6 +366,7 @@ async fn scheduler_loop(
                 }
             }
         }
+        start_due_discovery(&kms).await;
     }
     lease.release().await;
 }

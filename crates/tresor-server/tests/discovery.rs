@@ -122,7 +122,7 @@ async fn openssl_rsa1024(dir: &Path) -> Option<(tokio::process::Child, u16)> {
     panic!("openssl s_server did not start");
 }
 
-fn result<'a>(scan: &'a Value, port: u16) -> &'a Value {
+fn result(scan: &Value, port: u16) -> &Value {
     scan["results"]
         .as_array()
         .unwrap()

@@ -84,6 +84,8 @@ pub fn scan_response(s: DiscoveryScan, now: tresor_core::Timestamp) -> api::Scan
         concurrency: s.spec.concurrency,
         rate_per_second: s.spec.rate_per_second,
         timeout_ms: s.spec.timeout_ms,
+        repeat_minutes: s.spec.repeat_minutes,
+        schedule: s.schedule,
         endpoints_total: s.endpoints_total,
         results: s.results.into_iter().map(|r| endpoint(r, now)).collect(),
     }
@@ -105,6 +107,7 @@ pub async fn create_scan(
         concurrency: r.concurrency.unwrap_or(0),
         rate_per_second: r.rate_per_second.unwrap_or(0),
         timeout_ms: r.timeout_ms.unwrap_or(0),
+        repeat_minutes: r.repeat_minutes,
     };
     let plan = s.kms.start_discovery(&c, spec).await?;
     let prober = Arc::new(TlsProber);
@@ -149,5 +152,25 @@ pub async fn get_scan(
     Path(ScanPath { id }): Path<ScanPath>,
 ) -> Result<Json<api::ScanResponse>, AppError> {
     let scan = s.kms.get_discovery(&c, &id).await?;
+    Ok(Json(scan_response(scan, s.kms.now())))
+}
+
+/// `{schedule}`: the id of a repeating scan's first run.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SchedulePath {
+    /// Schedule id.
+    pub schedule: String,
+}
+
+#[utoipa::path(delete, path = "/v1/discovery/schedules/{schedule}", tag = "discovery", params(SchedulePath),
+    responses((status = 200, description = "The schedule's latest run, no longer repeating", body = api::ScanResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn stop_schedule(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(SchedulePath { schedule }): Path<SchedulePath>,
+) -> Result<Json<api::ScanResponse>, AppError> {
+    let scan = s.kms.stop_discovery_schedule(&c, &schedule).await?;
     Ok(Json(scan_response(scan, s.kms.now())))
 }

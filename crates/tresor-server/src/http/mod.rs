@@ -145,7 +145,11 @@ pub fn app(state: AppState) -> Router {
             "/v1/discovery/scans",
             post(discovery::create_scan).get(discovery::list_scans),
         )
-        .route("/v1/discovery/scans/{id}", get(discovery::get_scan));
+        .route("/v1/discovery/scans/{id}", get(discovery::get_scan))
+        .route(
+            "/v1/discovery/schedules/{schedule}",
+            delete(discovery::stop_schedule),
+        );
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -78,6 +78,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/discovery/scans"),
     ("get", "/v1/discovery/scans"),
     ("get", "/v1/discovery/scans/{id}"),
+    ("delete", "/v1/discovery/schedules/{schedule}"),
 ];
 
 /// The API description.
@@ -112,6 +113,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         providers::create_key, providers::import_key, providers::register_key,
         reports::inventory, reports::compliance_report, reports::pqc_readiness,
         discovery::create_scan, discovery::list_scans, discovery::get_scan,
+        discovery::stop_schedule,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

@@ -35,8 +35,10 @@ impl Kms {
             allowed?;
             let spec = targets::normalize(spec)?;
             let endpoints = targets::expand(&spec)?;
+            let id = uuid_v7();
             let scan = DiscoveryScan {
-                id: uuid_v7(),
+                schedule: spec.repeat_minutes.map(|_| id.clone()),
+                id,
                 tenant: caller.tenant.clone(),
                 created_by: caller.principal.clone(),
                 created_at: self.now(),
@@ -122,6 +124,112 @@ impl Kms {
         self.finish(op, result).await
     }
 }
+
+impl Kms {
+    /// Starts the next run of every repeating scan that is due (the
+    /// scheduler calls this on the cluster's leader): a schedule is due when
+    /// its newest run finished at least `repeat_minutes` ago. Returns the
+    /// started runs for the caller to execute.
+    pub async fn start_due_discovery(&self) -> Result<Vec<ScanPlan>> {
+        let now = self.now();
+        let mut plans = Vec::new();
+        for tenant in self.store().list_tenants().await? {
+            let scans = self
+                .store()
+                .list_discovery_scans(&tenant.id, SCHEDULE_WINDOW)
+                .await?;
+            let mut seen = std::collections::BTreeSet::new();
+            // Newest first: the first scan of each schedule is its latest run.
+            for last in scans {
+                let Some(schedule) = last.schedule.clone() else {
+                    continue;
+                };
+                if !seen.insert(schedule.clone()) {
+                    continue;
+                }
+                // A run left `running` for a day (its node died) no longer
+                // holds the schedule up.
+                let finished = last.finished_at.or_else(|| {
+                    (last.created_at.plus_seconds(STALE_RUN_SECONDS) <= now)
+                        .then_some(last.created_at)
+                });
+                let (Some(minutes), Some(finished)) = (last.spec.repeat_minutes, finished) else {
+                    continue;
+                };
+                if finished.plus_seconds(i64::from(minutes) * 60) > now {
+                    continue;
+                }
+                plans.push(self.start_scheduled(&last, schedule).await?);
+            }
+        }
+        Ok(plans)
+    }
+
+    async fn start_scheduled(&self, last: &DiscoveryScan, schedule: String) -> Result<ScanPlan> {
+        let mut system = Caller::system(last.tenant.clone());
+        system.principal = SYSTEM_PRINCIPAL.to_owned();
+        let (mut op, allowed) = self.begin(&system, Action::DiscoveryScan);
+        let result = async {
+            allowed?;
+            let endpoints = targets::expand(&last.spec)?;
+            let scan = DiscoveryScan {
+                id: uuid_v7(),
+                tenant: last.tenant.clone(),
+                created_by: SYSTEM_PRINCIPAL.to_owned(),
+                created_at: self.now(),
+                finished_at: None,
+                status: ScanStatus::Running,
+                spec: last.spec.clone(),
+                endpoints_total: u32::try_from(endpoints.len()).unwrap_or(u32::MAX),
+                schedule: Some(schedule.clone()),
+                results: Vec::new(),
+            };
+            op.object(&scan.id);
+            op.detail("schedule", schedule);
+            self.commit(&mut op, vec![Change::PutDiscoveryScan(scan.clone())])
+                .await?;
+            Ok(ScanPlan { scan, endpoints })
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// Stops a repeating scan (admins): its latest run no longer repeats.
+    pub async fn stop_discovery_schedule(
+        &self,
+        caller: &Caller,
+        schedule: &str,
+    ) -> Result<DiscoveryScan> {
+        let (mut op, allowed) = self.begin(caller, Action::DiscoveryScan);
+        op.object(schedule);
+        let result = async {
+            allowed?;
+            let scans = self
+                .store()
+                .list_discovery_scans(&caller.tenant, SCHEDULE_WINDOW)
+                .await?;
+            let mut last = scans
+                .into_iter()
+                .find(|s| s.schedule.as_deref() == Some(schedule))
+                .ok_or(ServiceError::NotFound {
+                    what: "discovery schedule",
+                })?;
+            last.spec.repeat_minutes = None;
+            op.detail("stop_schedule", true);
+            self.commit(&mut op, vec![Change::PutDiscoveryScan(last.clone())])
+                .await?;
+            Ok(last)
+        }
+        .await;
+        self.finish(op, result).await
+    }
+}
+
+/// A run still `running` after this long is considered dead.
+const STALE_RUN_SECONDS: i64 = 86_400;
+
+/// How many recent scans per tenant the scheduler looks at.
+const SCHEDULE_WINDOW: u32 = 1000;
 
 fn uuid_v7() -> String {
     tresor_core::KeyId::generate().to_string()

@@ -15,6 +15,10 @@ pub const MAX_PORTS: usize = 32;
 /// Most endpoints (addresses × ports) one scan may probe.
 pub const MAX_ENDPOINTS: usize = 4096;
 
+/// Shortest and longest interval of a repeating scan (5 minutes, 1 week).
+pub const MIN_REPEAT_MINUTES: u32 = 5;
+pub const MAX_REPEAT_MINUTES: u32 = 10_080;
+
 /// One endpoint to probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -60,6 +64,15 @@ pub fn normalize(mut spec: ScanSpec) -> Result<ScanSpec> {
     }
     if !(100..=30_000).contains(&spec.timeout_ms) {
         return Err(ServiceError::invalid("timeout_ms", "must be 100-30000"));
+    }
+    if spec
+        .repeat_minutes
+        .is_some_and(|m| !(MIN_REPEAT_MINUTES..=MAX_REPEAT_MINUTES).contains(&m))
+    {
+        return Err(ServiceError::invalid(
+            "repeat_minutes",
+            format!("must be {MIN_REPEAT_MINUTES}-{MAX_REPEAT_MINUTES}"),
+        ));
     }
     Ok(spec)
 }
@@ -199,6 +212,7 @@ mod tests {
             concurrency: 0,
             rate_per_second: 0,
             timeout_ms: 0,
+            repeat_minutes: None,
         })
         .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -236,6 +250,7 @@ mod tests {
                 concurrency: 1,
                 rate_per_second: 1,
                 timeout_ms: 1000,
+                repeat_minutes: None,
             });
             let r = s.and_then(|s| expand(&s));
             assert!(r.is_err(), "{targets:?} {ports:?}");
@@ -246,6 +261,7 @@ mod tests {
             concurrency: 65,
             rate_per_second: 1,
             timeout_ms: 1000,
+            repeat_minutes: None,
         });
         assert!(too_fast.is_err());
     }

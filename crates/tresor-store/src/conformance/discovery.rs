@@ -22,8 +22,10 @@ fn scan(tenant: &str, id: &str, created: i64) -> DiscoveryScan {
             concurrency: 4,
             rate_per_second: 10,
             timeout_ms: 2000,
+            repeat_minutes: Some(60),
         },
         endpoints_total: 5,
+        schedule: Some(id.to_owned()),
         results: Vec::new(),
     }
 }

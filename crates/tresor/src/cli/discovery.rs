@@ -25,6 +25,11 @@ pub enum DiscoveryCmd {
         /// Scan id.
         id: String,
     },
+    /// Stop a repeating scan.
+    Unschedule {
+        /// Schedule id (the id of its first run).
+        schedule: String,
+    },
 }
 
 /// `tresor discovery scan`.
@@ -45,6 +50,9 @@ pub struct ScanArgs {
     /// Per-endpoint timeout in milliseconds (100-30000).
     #[arg(long)]
     pub timeout_ms: Option<u32>,
+    /// Repeat the scan this many minutes after each run (a schedule).
+    #[arg(long)]
+    pub repeat_minutes: Option<u32>,
     /// Return at once with the running scan instead of waiting for it.
     #[arg(long)]
     pub no_wait: bool,
@@ -61,6 +69,7 @@ pub async fn run(cmd: DiscoveryCmd, global: &GlobalArgs, out: Output) -> Result<
                 "concurrency": a.concurrency,
                 "rate_per_second": a.rate,
                 "timeout_ms": a.timeout_ms,
+                "repeat_minutes": a.repeat_minutes,
                 "wait": !a.no_wait,
             });
             let v = client.post(&["v1", "discovery", "scans"], &body).await?;
@@ -97,6 +106,17 @@ pub async fn run(cmd: DiscoveryCmd, global: &GlobalArgs, out: Output) -> Result<
             let v = client.get(&["v1", "discovery", "scans", &id], &[]).await?;
             out.emit(&v, |s: ScanResponse| print_scan(&s))
         }
+        DiscoveryCmd::Unschedule { schedule } => {
+            let v = client
+                .json(
+                    reqwest::Method::DELETE,
+                    &["v1", "discovery", "schedules", &schedule],
+                    &[],
+                    None,
+                )
+                .await?;
+            out.emit(&v, |s: ScanResponse| print_scan(&s))
+        }
     }
 }
 
@@ -107,6 +127,12 @@ fn print_scan(s: &ScanResponse) {
         ("created", s.created_at.clone()),
         ("finished", opt(&s.finished_at)),
         ("endpoints", s.endpoints_total.to_string()),
+        (
+            "repeats",
+            s.repeat_minutes
+                .map(|m| format!("every {m} minutes (schedule {})", opt(&s.schedule)))
+                .unwrap_or_else(|| "no".to_owned()),
+        ),
     ]);
     println!();
     let rows: Vec<Vec<String>> = s
