@@ -119,6 +119,13 @@ pub enum Action {
     ProviderQuery,
     ProviderManage,
     KeyRegister,
+    /// Status of the SIEM audit sinks (deployment-wide).
+    AuditSinkStatus,
+    AlertList,
+    AlertAck,
+    /// The evaluator opening or clearing an alert (system only).
+    AlertRaise,
+    AlertClear,
 }
 
 impl Action {
@@ -183,6 +190,11 @@ impl Action {
             ProviderQuery => "provider.query",
             ProviderManage => "provider.manage",
             KeyRegister => "key.register",
+            AuditSinkStatus => "audit.sinks",
+            AlertList => "alert.list",
+            AlertAck => "alert.ack",
+            AlertRaise => "alert.raise",
+            AlertClear => "alert.clear",
         }
     }
 
@@ -213,6 +225,10 @@ impl Action {
             KeyDestroy | AuditVerify | ApiKeyCreate | ApiKeyList | ApiKeyRevoke
             | CertPrincipalCreate | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
             TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,
+            // Sinks see every tenant's records: platform admins only.
+            AuditSinkStatus | AlertRaise | AlertClear => None,
+            AlertList => Some(Role::Readonly),
+            AlertAck => Some(Role::Admin),
         }
     }
 }

@@ -10,6 +10,7 @@
 mod checkpoints;
 mod copy;
 mod error;
+mod evidence;
 mod import;
 mod mysql;
 mod options;

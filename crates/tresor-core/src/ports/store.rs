@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::alert::{AlertFilter, AlertRecord};
 use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
 use crate::checkpoint::{Checkpoint, CheckpointFilter};
@@ -69,6 +70,8 @@ pub enum Change {
     /// Stores a signed audit checkpoint (`Duplicate` when one of the same
     /// scope already exists at that `seq`).
     PutCheckpoint(Checkpoint),
+    /// Inserts an alert or replaces the one with its id.
+    PutAlert(AlertRecord),
 }
 
 /// Provider-private state kept by the store (e.g. the software keystore's
@@ -188,4 +191,13 @@ pub trait Store: ProviderStateStore {
     /// Every provider blob `(provider, name, value)`, ordered by provider
     /// and name (for copying a deployment).
     async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError>;
+
+    // Audit sinks (the SIEM outbox) and alerts.
+    /// The last audit `seq` delivered to sink `sink` (0 when never).
+    async fn sink_cursor(&self, sink: &str) -> Result<u64, StoreError>;
+    /// Moves sink `sink`'s cursor to `seq`; never backwards (a lower `seq`
+    /// changes nothing). Sink names are 1-63 characters.
+    async fn advance_sink_cursor(&self, sink: &str, seq: u64) -> Result<(), StoreError>;
+    /// Alerts matching the filter, newest (`opened_at`, then id) first.
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError>;
 }

@@ -25,6 +25,7 @@ mod checkpoints;
 mod cluster;
 mod concurrency;
 mod credentials;
+mod evidence;
 pub mod fixtures;
 mod keys;
 mod listing;
@@ -41,6 +42,7 @@ pub use cluster::{
 };
 pub use concurrency::{concurrent_commits_form_one_chain, concurrent_updates_one_wins};
 pub use credentials::{api_keys, cert_principals, provider_blobs};
+pub use evidence::{alerts_put_and_list, sink_cursors_are_monotonic};
 pub use keys::{
     aliases_unique_per_tenant, keys_create_get_update, tenants_create_get_list,
     versions_create_list_update, wrong_tenant_is_not_found,
@@ -91,6 +93,8 @@ macro_rules! conformance_tests {
                 leases_expire_and_renew,
                 import_audit_keeps_the_chain,
                 blobs_are_listed,
+                sink_cursors_are_monotonic,
+                alerts_put_and_list,
             );
         }
     };
@@ -162,6 +166,8 @@ where
         leases_one_winner,
         leases_expire_and_renew,
         import_audit_keeps_the_chain,
-        blobs_are_listed
+        blobs_are_listed,
+        sink_cursors_are_monotonic,
+        alerts_put_and_list
     );
 }

@@ -7,6 +7,7 @@
 
 mod audit;
 mod checkpoints;
+mod evidence;
 mod cluster;
 mod commit;
 pub(crate) mod connect;

@@ -6,6 +6,7 @@
 
 mod audit;
 mod checkpoints;
+mod evidence;
 mod cluster;
 mod commit;
 pub(crate) mod connect;

@@ -149,6 +149,7 @@ async fn apply(tx: &mut Tx<'_>, change: Change) -> Result<(), StoreError> {
             require_row(done.rows_affected())?;
         }
         Change::PutCheckpoint(c) => super::checkpoints::insert(tx, &c).await?,
+        Change::PutAlert(a) => super::evidence::put_alert(tx, &a).await?,
         other => {
             // The variant name only: the payload may hold wrapped blobs.
             let name = format!("{other:?}")

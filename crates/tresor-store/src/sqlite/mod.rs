@@ -10,6 +10,7 @@
 
 mod audit;
 mod checkpoints;
+mod evidence;
 mod cluster;
 mod commit;
 mod credentials;
@@ -342,6 +343,23 @@ impl Store for SqliteStore {
 
     async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError> {
         cluster::list_blobs(&self.read).await
+    }
+
+    async fn sink_cursor(&self, sink: &str) -> Result<u64, StoreError> {
+        evidence::sink_cursor(&self.read, sink).await
+    }
+
+    async fn advance_sink_cursor(&self, sink: &str, seq: u64) -> Result<(), StoreError> {
+        let mut w = self.writer()?.lock().await;
+        let conn = w.conn.as_mut().ok_or_else(closed)?;
+        evidence::advance_sink_cursor(conn, sink, seq).await
+    }
+
+    async fn list_alerts(
+        &self,
+        filter: &tresor_core::AlertFilter,
+    ) -> Result<Vec<tresor_core::AlertRecord>, StoreError> {
+        evidence::list_alerts(&self.read, filter).await
     }
 }
 
