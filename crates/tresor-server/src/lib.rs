@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod providers_config;
 pub mod runtime;
+pub mod siem;
 pub mod startup;
 pub mod state;
 mod storage;

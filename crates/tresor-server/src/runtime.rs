@@ -116,6 +116,7 @@ pub struct RunningServer {
     store: OpenStore,
     node_id: String,
     scheduler_leader: Arc<AtomicBool>,
+    sink_tasks: Vec<JoinHandle<()>>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -161,6 +162,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let Started {
         kms,
+        metrics,
         app,
         tcp,
         addr,
@@ -196,6 +198,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     });
     crate::evidence_runtime::spawn_checkpoints(&config, &kms, stop_rx.clone());
     let node_id = leader::new_node_id();
+    let sinks_lease = Leadership::named(
+        crate::siem::SINKS_LEASE,
+        store.store.clone(),
+        node_id.clone(),
+        crate::siem::lease_ttl(&config.audit_sinks),
+    );
+    let sink_tasks =
+        crate::siem::spawn(&kms, &config.audit_sinks, metrics, sinks_lease, &stop_rx);
     tracing::info!(node_id = %node_id, "node id (scheduler lease holder)");
     let every = Duration::from_secs(config.scheduler_interval_seconds);
     let lease = Leadership::new(
@@ -225,12 +235,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         store,
         node_id,
         scheduler_leader,
+        sink_tasks,
     })
 }
 
 /// What [`build`] prepared.
 struct Started {
     kms: Kms,
+    metrics: Arc<Metrics>,
     app: axum::Router,
     tcp: TcpListener,
     addr: SocketAddr,
@@ -259,6 +271,7 @@ async fn build(
         },
         Some(observer),
     );
+    crate::siem::register(&kms, &config.audit_sinks, |k| std::env::var(k).ok())?;
     let supplied = config
         .bootstrap_token
         .as_ref()
@@ -291,11 +304,12 @@ async fn build(
     })?;
     let app = crate::http::app(AppState {
         kms: kms.clone(),
-        metrics,
+        metrics: metrics.clone(),
         max_body_bytes: config.max_body_bytes,
     });
     Ok(Started {
         kms,
+        metrics,
         app,
         tcp,
         addr,
@@ -391,6 +405,14 @@ impl RunningServer {
                 .is_err()
         {
             scheduler.abort();
+        }
+        for mut task in self.sink_tasks {
+            if tokio::time::timeout(Duration::from_secs(10), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
         }
         self.store.close().await;
         tracing::info!("server stopped");

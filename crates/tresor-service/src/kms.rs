@@ -81,6 +81,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     audit: AuditWriter,
     evidence: crate::checkpoints::EvidenceState,
+    sinks: crate::sinks::SinkSet,
     config: KmsConfig,
     observer: Option<Arc<dyn OpObserver>>,
 }
@@ -103,6 +104,7 @@ impl Kms {
                 clock,
                 audit,
                 evidence: Default::default(),
+                sinks: Default::default(),
                 config,
                 observer,
             }),
@@ -119,6 +121,10 @@ impl Kms {
 
     pub(crate) fn evidence(&self) -> &crate::checkpoints::EvidenceState {
         &self.inner.evidence
+    }
+
+    pub(crate) fn sinks(&self) -> &crate::sinks::SinkSet {
+        &self.inner.sinks
     }
 
     /// The service's settings.

@@ -28,6 +28,7 @@ mod register;
 mod resolve;
 pub mod scheduler;
 pub mod self_test;
+pub mod sinks;
 mod tenants;
 pub mod types;
 mod unavailable;
