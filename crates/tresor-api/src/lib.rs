@@ -9,6 +9,7 @@ mod errors;
 mod evidence;
 mod keys;
 mod providers;
+mod siem;
 
 pub use admin::*;
 pub use b64::B64;
@@ -17,3 +18,4 @@ pub use errors::*;
 pub use evidence::*;
 pub use keys::*;
 pub use providers::*;
+pub use siem::*;

@@ -90,12 +90,10 @@ impl Leadership {
         if !self.leader.swap(false, Ordering::SeqCst) {
             return;
         }
-        match self
-            .store
-            .release_lease(self.name, &self.node_id)
-            .await
-        {
-            Ok(()) => tracing::info!(lease = self.name, node_id = %self.node_id, "released the lease"),
+        match self.store.release_lease(self.name, &self.node_id).await {
+            Ok(()) => {
+                tracing::info!(lease = self.name, node_id = %self.node_id, "released the lease")
+            }
             Err(e) => {
                 tracing::warn!(lease = self.name, error = %e, "cannot release the lease; it expires by itself");
             }

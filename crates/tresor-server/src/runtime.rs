@@ -204,8 +204,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         node_id.clone(),
         crate::siem::lease_ttl(&config.audit_sinks),
     );
-    let sink_tasks =
-        crate::siem::spawn(&kms, &config.audit_sinks, metrics, sinks_lease, &stop_rx);
+    let sink_tasks = crate::siem::spawn(&kms, &config.audit_sinks, metrics, sinks_lease, &stop_rx);
     tracing::info!(node_id = %node_id, "node id (scheduler lease holder)");
     let every = Duration::from_secs(config.scheduler_interval_seconds);
     let lease = Leadership::new(

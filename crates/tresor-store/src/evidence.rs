@@ -118,11 +118,17 @@ where
     ];
     match backend {
         Backend::Mysql => {
-            let set: Vec<String> = updated.iter().map(|c| format!("{c} = VALUES({c})")).collect();
+            let set: Vec<String> = updated
+                .iter()
+                .map(|c| format!("{c} = VALUES({c})"))
+                .collect();
             q.push(" ON DUPLICATE KEY UPDATE ").push(set.join(", "));
         }
         Backend::Sqlite | Backend::Postgres => {
-            let set: Vec<String> = updated.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+            let set: Vec<String> = updated
+                .iter()
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect();
             q.push(" ON CONFLICT (id) DO UPDATE SET ")
                 .push(set.join(", "));
         }
@@ -175,7 +181,9 @@ pub(crate) fn alert_from_row(r: &impl RowExt) -> Result<AlertRecord, StoreError>
         opened_at: Timestamp::from_unix_micros(r.int("opened_at")?),
         updated_at: Timestamp::from_unix_micros(r.int("updated_at")?),
         acknowledged_by: r.opt_text("acknowledged_by")?,
-        acknowledged_at: r.opt_int("acknowledged_at")?.map(Timestamp::from_unix_micros),
+        acknowledged_at: r
+            .opt_int("acknowledged_at")?
+            .map(Timestamp::from_unix_micros),
         cleared_at: r.opt_int("cleared_at")?.map(Timestamp::from_unix_micros),
     })
 }

@@ -16,6 +16,7 @@ mod lifecycle;
 pub mod openapi;
 mod ops;
 mod providers;
+mod siem;
 
 #[cfg(test)]
 mod tests;
@@ -134,7 +135,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/audit/keys", get(evidence::audit_keys))
         .route("/v1/audit/export", get(evidence::export))
-        .route("/v1/self-test", get(evidence::self_test));
+        .route("/v1/self-test", get(evidence::self_test))
+        .route("/v1/audit/sinks", get(siem::list_sinks));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers};
+use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers, siem};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -72,6 +72,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/providers/{id}/keys"),
     ("post", "/v1/providers/{id}/keys/import"),
     ("post", "/v1/keys/register"),
+    ("get", "/v1/audit/sinks"),
 ];
 
 /// The API description.
@@ -104,6 +105,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         providers::list_providers, providers::get_provider, providers::capabilities,
         providers::all_capabilities, providers::query, providers::query_best,
         providers::create_key, providers::import_key, providers::register_key,
+        siem::list_sinks,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

@@ -90,10 +90,9 @@ fn in_range<T: PartialOrd + Copy + std::fmt::Display>(
     max: T,
 ) -> Result<(), ConfigError> {
     match v {
-        Some(v) if v < min || v > max => Err(bad(
-            name,
-            format!("`{field}` must be from {min} to {max}"),
-        )),
+        Some(v) if v < min || v > max => {
+            Err(bad(name, format!("`{field}` must be from {min} to {max}")))
+        }
         _ => Ok(()),
     }
 }
@@ -182,12 +181,20 @@ impl SinkConfig {
                 if self.transport != Some(SyslogTransport::Tls)
                     && (self.ca_file.is_some() || self.server_name.is_some())
                 {
-                    return Err(bad(n, "`ca_file` and `server_name` need `transport = \"tls\"`"));
+                    return Err(bad(
+                        n,
+                        "`ca_file` and `server_name` need `transport = \"tls\"`",
+                    ));
                 }
                 if let Some(h) = &self.hostname
-                    && (h.is_empty() || h.len() > 255 || !h.bytes().all(|b| (33..=126).contains(&b)))
+                    && (h.is_empty()
+                        || h.len() > 255
+                        || !h.bytes().all(|b| (33..=126).contains(&b)))
                 {
-                    return Err(bad(n, "`hostname` must be 1-255 printable ASCII characters"));
+                    return Err(bad(
+                        n,
+                        "`hostname` must be 1-255 printable ASCII characters",
+                    ));
                 }
             }
             SinkKind::Webhook => {
@@ -226,9 +233,8 @@ impl SinkConfig {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<SecretString, ConfigError> {
         let value = match (&self.secret_env, &self.secret_file) {
-            (Some(var), _) => env(var).ok_or_else(|| {
-                bad(&self.name, format!("environment variable {var} is not set"))
-            })?,
+            (Some(var), _) => env(var)
+                .ok_or_else(|| bad(&self.name, format!("environment variable {var} is not set")))?,
             (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
                 bad(
                     &self.name,
@@ -239,7 +245,10 @@ impl SinkConfig {
         };
         let secret = SecretString::new(value.trim_end_matches(['\n', '\r']));
         if secret.expose().len() < 16 {
-            return Err(bad(&self.name, "the webhook secret must be at least 16 bytes"));
+            return Err(bad(
+                &self.name,
+                "the webhook secret must be at least 16 bytes",
+            ));
         }
         Ok(secret)
     }

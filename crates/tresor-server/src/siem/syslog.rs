@@ -65,7 +65,8 @@ impl SyslogSink {
         let address = c.address.clone().unwrap_or_default();
         let transport = c.transport.unwrap_or_default();
         let tls = if transport == SyslogTransport::Tls {
-            let bad = |m: String| ConfigError::Inconsistent(format!("audit sink '{}': {m}", c.name));
+            let bad =
+                |m: String| ConfigError::Inconsistent(format!("audit sink '{}': {m}", c.name));
             let ca = c
                 .ca_file
                 .as_deref()
@@ -81,10 +82,12 @@ impl SyslogSink {
                 .with_no_client_auth();
             let host = match &c.server_name {
                 Some(n) => n.clone(),
-                None => split_host_port(&address).map(|(h, _)| h).unwrap_or_default(),
+                None => split_host_port(&address)
+                    .map(|(h, _)| h)
+                    .unwrap_or_default(),
             };
-            let name = ServerName::try_from(host)
-                .map_err(|e| bad(format!("bad TLS server name: {e}")))?;
+            let name =
+                ServerName::try_from(host).map_err(|e| bad(format!("bad TLS server name: {e}")))?;
             Some((TlsConnector::from(Arc::new(config)), name))
         } else {
             None
@@ -146,7 +149,10 @@ impl SyslogSink {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => {
                 *guard = None;
-                Err(fail(err(format!("sending to {} failed: {e}", self.address))))
+                Err(fail(err(format!(
+                    "sending to {} failed: {e}",
+                    self.address
+                ))))
             }
             Err(_) => {
                 *guard = None;
@@ -162,14 +168,21 @@ impl SyslogSink {
             .map_err(|e| fail(0, err(format!("cannot resolve {}: {e}", self.address))))?
             .next()
             .ok_or_else(|| fail(0, err(format!("{} has no address", self.address))))?;
-        let local = if target.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+        let local = if target.is_ipv4() {
+            "0.0.0.0:0"
+        } else {
+            "[::]:0"
+        };
         let sock = UdpSocket::bind(local)
             .await
             .map_err(|e| fail(0, err(format!("cannot open a UDP socket: {e}"))))?;
         for (i, r) in records.iter().enumerate() {
             let msg = format_message(r, self.facility, &self.hostname);
             if msg.len() > MAX_DATAGRAM {
-                return Err(fail(i, err(format!("record {} is too large for UDP", r.seq))));
+                return Err(fail(
+                    i,
+                    err(format!("record {} is too large for UDP", r.seq)),
+                ));
             }
             sock.send_to(msg.as_bytes(), target)
                 .await

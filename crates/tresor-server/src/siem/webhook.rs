@@ -95,7 +95,13 @@ impl WebhookSink {
             .send()
             .await
             // Without the URL: it may carry a token in its query.
-            .map_err(|e| SinkError(format!("POST to {} failed: {}", self.target(), e.without_url())))?;
+            .map_err(|e| {
+                SinkError(format!(
+                    "POST to {} failed: {}",
+                    self.target(),
+                    e.without_url()
+                ))
+            })?;
         let status = resp.status();
         if status.is_success() {
             Ok(())

@@ -16,7 +16,11 @@ pub async fn sink_cursors_are_monotonic(store: Arc<dyn Store>) {
     store.advance_sink_cursor("siem", 5).await.unwrap();
     assert_eq!(store.sink_cursor("siem").await.unwrap(), 5);
     store.advance_sink_cursor("siem", 3).await.unwrap();
-    assert_eq!(store.sink_cursor("siem").await.unwrap(), 5, "never backwards");
+    assert_eq!(
+        store.sink_cursor("siem").await.unwrap(),
+        5,
+        "never backwards"
+    );
     store.advance_sink_cursor("siem", 9).await.unwrap();
     assert_eq!(store.sink_cursor("siem").await.unwrap(), 9);
     assert_eq!(store.sink_cursor("file").await.unwrap(), 0, "per sink");
@@ -76,7 +80,10 @@ pub async fn alerts_put_and_list(store: Arc<dyn Store>) {
     cleared.severity = AlertSeverity::Critical;
     store
         .commit(
-            vec![Change::PutAlert(acked.clone()), Change::PutAlert(cleared.clone())],
+            vec![
+                Change::PutAlert(acked.clone()),
+                Change::PutAlert(cleared.clone()),
+            ],
             vec![event("t1", "alert.ack", None)],
         )
         .await
@@ -86,7 +93,10 @@ pub async fn alerts_put_and_list(store: Arc<dyn Store>) {
         id: Some("a1".into()),
         ..Default::default()
     };
-    assert_eq!(store.list_alerts(&by_id).await.unwrap(), vec![acked.clone()]);
+    assert_eq!(
+        store.list_alerts(&by_id).await.unwrap(),
+        vec![acked.clone()]
+    );
     let t1_and_global = AlertFilter {
         tenants: Some(vec!["t1".into(), String::new()]),
         ..Default::default()

@@ -3,12 +3,15 @@
 //! `crate::evidence`).
 
 use sqlx::Row;
-use sqlx::postgres::{Postgres, PgPool};
+use sqlx::postgres::{PgPool, Postgres};
 use tresor_core::{AlertFilter, AlertRecord, StoreError};
 
 use super::error::{backend, write_error};
 use crate::Backend;
-use crate::evidence::{alert_from_row, check_sink_name, cursor_of, select_alerts, select_cursor, upsert_alert, upsert_cursor};
+use crate::evidence::{
+    alert_from_row, check_sink_name, cursor_of, select_alerts, select_cursor, upsert_alert,
+    upsert_cursor,
+};
 
 /// Inserts or replaces one alert.
 pub(super) async fn put_alert(
@@ -24,7 +27,10 @@ pub(super) async fn put_alert(
 }
 
 /// Alerts matching `f`.
-pub(super) async fn list_alerts(pool: &PgPool, f: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError> {
+pub(super) async fn list_alerts(
+    pool: &PgPool,
+    f: &AlertFilter,
+) -> Result<Vec<AlertRecord>, StoreError> {
     let rows = select_alerts::<Postgres>(f)
         .build()
         .fetch_all(pool)

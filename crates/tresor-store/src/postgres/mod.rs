@@ -6,12 +6,12 @@
 
 mod audit;
 mod checkpoints;
-mod evidence;
 mod cluster;
 mod commit;
 pub(crate) mod connect;
 mod credentials;
 mod error;
+mod evidence;
 mod keys;
 pub(crate) mod schema;
 

@@ -10,10 +10,10 @@
 
 mod audit;
 mod checkpoints;
-mod evidence;
 mod cluster;
 mod commit;
 mod credentials;
+mod evidence;
 mod keys;
 mod schema;
 mod url;
