@@ -5,6 +5,8 @@
 //! signatures verify, frames parse as RFC 5424, and a restart resumes from
 //! the stored cursor.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -225,10 +227,7 @@ async fn webhook_down_then_up_gets_every_record_once_in_order() {
 /// Splits RFC 6587 octet-counted frames off `buf`.
 fn octet_frames(buf: &mut Vec<u8>) -> Vec<String> {
     let mut out = Vec::new();
-    loop {
-        let Some(sp) = buf.iter().position(|b| *b == b' ') else {
-            break;
-        };
+    while let Some(sp) = buf.iter().position(|b| *b == b' ') {
         let len: usize = std::str::from_utf8(&buf[..sp]).unwrap().parse().unwrap();
         if buf.len() < sp + 1 + len {
             break;
