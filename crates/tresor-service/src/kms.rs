@@ -82,6 +82,7 @@ struct Inner {
     audit: AuditWriter,
     evidence: crate::checkpoints::EvidenceState,
     sinks: crate::sinks::SinkSet,
+    alert_sources: crate::alerts::AlertSources,
     config: KmsConfig,
     observer: Option<Arc<dyn OpObserver>>,
 }
@@ -105,6 +106,7 @@ impl Kms {
                 audit,
                 evidence: Default::default(),
                 sinks: Default::default(),
+                alert_sources: Default::default(),
                 config,
                 observer,
             }),
@@ -121,6 +123,10 @@ impl Kms {
 
     pub(crate) fn evidence(&self) -> &crate::checkpoints::EvidenceState {
         &self.inner.evidence
+    }
+
+    pub(crate) fn alert_sources(&self) -> &crate::alerts::AlertSources {
+        &self.inner.alert_sources
     }
 
     pub(crate) fn sinks(&self) -> &crate::sinks::SinkSet {

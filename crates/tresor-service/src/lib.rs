@@ -2,6 +2,7 @@
 //! authorize → lifecycle and policy checks → provider → audit, exactly once.
 //! Front doors (REST, KMIP, CLI) are thin adapters over [`Kms`].
 
+pub mod alerts;
 mod api_keys;
 pub mod audit_keys;
 mod audit_ops;
