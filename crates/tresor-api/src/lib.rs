@@ -3,6 +3,7 @@
 //! than a silently ignored option. Shared by the server, the CLI and tests.
 
 mod admin;
+mod alerts;
 mod b64;
 mod crypto;
 mod errors;
@@ -12,6 +13,7 @@ mod providers;
 mod siem;
 
 pub use admin::*;
+pub use alerts::*;
 pub use b64::B64;
 pub use crypto::*;
 pub use errors::*;

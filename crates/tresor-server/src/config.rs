@@ -156,6 +156,9 @@ pub struct Config {
     /// SIEM audit sinks (`[[audit_sink]]` tables, or
     /// `TRESOR_AUDIT_SINKS_JSON`; see [`crate::siem::config`]).
     pub audit_sinks: Vec<crate::siem::config::SinkConfig>,
+    /// Alert thresholds and notifications (`[alerts]`, or
+    /// `TRESOR_ALERTS_JSON`; see [`crate::alerts_runtime`]).
+    pub alerts: crate::alerts_runtime::AlertsConfig,
 }
 
 impl Default for Config {
@@ -237,6 +240,7 @@ impl Config {
             dev: false,
             providers: Default::default(),
             audit_sinks: Vec::new(),
+            alerts: Default::default(),
         }
     }
 
@@ -298,6 +302,7 @@ impl Config {
             );
         }
         crate::siem::config::validate_all(&self.audit_sinks)?;
+        self.alerts.validate()?;
         if self.database_url.trim().is_empty() {
             return inconsistent("`database_url` must not be empty");
         }

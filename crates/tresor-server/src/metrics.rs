@@ -67,6 +67,11 @@ struct SinkLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    rule: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -83,6 +88,7 @@ pub struct Metrics {
     audit_sink_lag: Family<SinkLabels, Gauge>,
     audit_sink_delivered: Family<SinkLabels, Counter>,
     audit_sink_failures: Family<SinkLabels, Counter>,
+    alerts_active: Family<RuleLabels, Gauge>,
 }
 
 impl fmt::Debug for Metrics {
@@ -164,7 +170,14 @@ impl Metrics {
             "Failed delivery attempts to a SIEM sink by this node",
             audit_sink_failures.clone(),
         );
+        let alerts_active = Family::<RuleLabels, Gauge>::default();
+        registry.register(
+            "tresor_alerts_active",
+            "Open or acknowledged alerts per rule (set by the node that evaluates them)",
+            alerts_active.clone(),
+        );
         Self {
+            alerts_active,
             audit_sink_lag,
             audit_sink_delivered,
             audit_sink_failures,
@@ -243,6 +256,15 @@ impl Metrics {
                 sink: sink.to_owned(),
             })
             .inc();
+    }
+
+    /// Sets the number of active alerts of a rule (a fixed rule name).
+    pub fn set_alerts_active(&self, rule: &str, n: usize) {
+        self.alerts_active
+            .get_or_create(&RuleLabels {
+                rule: rule.to_owned(),
+            })
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     /// The registry in the OpenMetrics text format.

@@ -163,6 +163,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let Started {
         kms,
         metrics,
+        alerts,
         app,
         tcp,
         addr,
@@ -214,7 +215,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     );
     let scheduler_leader = lease.flag();
     let scheduler = (config.scheduler_interval_seconds > 0)
-        .then(|| tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx, lease)));
+        .then(|| tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx, lease, alerts)));
     let scheme = config.scheme();
     tracing::info!(url = %format!("{scheme}://{addr}"), "listening");
     Ok(RunningServer {
@@ -242,6 +243,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 struct Started {
     kms: Kms,
     metrics: Arc<Metrics>,
+    alerts: Option<crate::alerts_runtime::AlertRunner>,
     app: axum::Router,
     tcp: TcpListener,
     addr: SocketAddr,
@@ -271,6 +273,9 @@ async fn build(
         Some(observer),
     );
     crate::siem::register(&kms, &config.audit_sinks, |k| std::env::var(k).ok())?;
+    let alerts = crate::alerts_runtime::AlertRunner::new(&config.alerts, metrics.clone(), |k| {
+        std::env::var(k).ok()
+    })?;
     let supplied = config
         .bootstrap_token
         .as_ref()
@@ -309,6 +314,7 @@ async fn build(
     Ok(Started {
         kms,
         metrics,
+        alerts,
         app,
         tcp,
         addr,
@@ -324,6 +330,7 @@ async fn scheduler_loop(
     every: Duration,
     mut stop: watch::Receiver<bool>,
     lease: Leadership,
+    alerts: Option<crate::alerts_runtime::AlertRunner>,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -359,6 +366,9 @@ async fn scheduler_loop(
                     break;
                 }
             }
+        }
+        if let Some(a) = &alerts {
+            a.run(&kms).await;
         }
     }
     lease.release().await;

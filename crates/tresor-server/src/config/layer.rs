@@ -85,6 +85,8 @@ pub struct ConfigLayer {
     pub dev: Option<bool>,
     /// `[[audit_sink]]` tables / `TRESOR_AUDIT_SINKS_JSON` (the whole list).
     pub audit_sinks: Option<Vec<crate::siem::config::SinkConfig>>,
+    /// The `[alerts]` table / `TRESOR_ALERTS_JSON`.
+    pub alerts: Option<crate::alerts_runtime::AlertsConfig>,
 }
 
 /// The environment variable for a key.
@@ -105,6 +107,12 @@ impl ConfigLayer {
         for (name, value) in &table {
             if name == "audit_sink" {
                 layer.audit_sinks = Some(crate::siem::config::from_toml(value, &source)?);
+                continue;
+            }
+            if name == "alerts" {
+                layer.alerts = Some(crate::alerts_runtime::AlertsConfig::from_toml(
+                    value, &source,
+                )?);
                 continue;
             }
             let Some(&key) = KEYS.iter().find(|k| **k == name.as_str()) else {
@@ -145,6 +153,9 @@ impl ConfigLayer {
         }
         if let Some(json) = env("TRESOR_AUDIT_SINKS_JSON").filter(|v| !v.trim().is_empty()) {
             layer.audit_sinks = Some(crate::siem::config::from_json(&json)?);
+        }
+        if let Some(json) = env("TRESOR_ALERTS_JSON").filter(|v| !v.trim().is_empty()) {
+            layer.alerts = Some(crate::alerts_runtime::AlertsConfig::from_json(&json)?);
         }
         Ok(layer)
     }
@@ -325,6 +336,7 @@ impl ConfigLayer {
             kmip_client_ca: over.kmip_client_ca.or(self.kmip_client_ca),
             dev: over.dev.or(self.dev),
             audit_sinks: over.audit_sinks.or(self.audit_sinks),
+            alerts: over.alerts.or(self.alerts),
         }
     }
 
@@ -395,6 +407,7 @@ impl ConfigLayer {
             dev: self.dev.unwrap_or(false),
             providers: Default::default(),
             audit_sinks: self.audit_sinks.unwrap_or_default(),
+            alerts: self.alerts.unwrap_or_default(),
             data_dir,
         };
         config.validate()?;

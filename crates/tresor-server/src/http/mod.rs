@@ -4,6 +4,7 @@
 //! the service. See [`openapi::ROUTES`] for the route table.
 
 mod admin;
+pub mod alerts;
 mod batch;
 mod convert;
 mod crypto;
@@ -136,7 +137,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit/keys", get(evidence::audit_keys))
         .route("/v1/audit/export", get(evidence::export))
         .route("/v1/self-test", get(evidence::self_test))
-        .route("/v1/audit/sinks", get(siem::list_sinks));
+        .route("/v1/audit/sinks", get(siem::list_sinks))
+        .route("/v1/alerts", get(alerts::list_alerts))
+        .route("/v1/alerts/{id}/ack", post(alerts::ack_alert));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

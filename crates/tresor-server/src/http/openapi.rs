@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers, siem};
+use super::{admin, alerts, batch, crypto, evidence, keys, lifecycle, ops, providers, siem};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -73,6 +73,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/providers/{id}/keys/import"),
     ("post", "/v1/keys/register"),
     ("get", "/v1/audit/sinks"),
+    ("get", "/v1/alerts"),
+    ("post", "/v1/alerts/{id}/ack"),
 ];
 
 /// The API description.
@@ -105,7 +107,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         providers::list_providers, providers::get_provider, providers::capabilities,
         providers::all_capabilities, providers::query, providers::query_best,
         providers::create_key, providers::import_key, providers::register_key,
-        siem::list_sinks,
+        siem::list_sinks, alerts::list_alerts, alerts::ack_alert,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -117,6 +119,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "audit", description = "The hash-chained audit log"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "providers", description = "Key providers (software, HSM) and their capabilities"),
+        (name = "alerts", description = "Conditions that need attention, and their acknowledgement"),
     )
 )]
 #[derive(Debug)]
