@@ -1,6 +1,7 @@
 //! The command line: global options, the command tree, and dispatch.
 
 pub mod admin;
+pub mod alert;
 pub mod audit;
 pub mod crypto;
 pub mod db;
@@ -89,6 +90,9 @@ pub enum Command {
     /// Database schema (migrate, status) and moving a deployment (copy).
     #[command(subcommand)]
     Db(db::DbCmd),
+    /// List and acknowledge alerts.
+    #[command(subcommand)]
+    Alert(alert::AlertCmd),
 }
 
 impl GlobalArgs {
@@ -119,6 +123,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(cmd) => audit::run(cmd, &cli.global, out).await,
         Command::SelfTest => evidence::self_test(&cli.global, out).await,
         Command::Db(cmd) => db::run(cmd, out).await,
+        Command::Alert(cmd) => alert::run(cmd, &cli.global.client()?, out).await,
     }
 }
 
