@@ -434,3 +434,96 @@ async fn jsonl_file_sink_resumes_from_its_cursor_after_restart() {
         assert_eq!(mode, 0o600);
     }
 }
+
+/// A CA and a server certificate for `localhost` in `dir`: (ca, cert, key).
+fn tls_files(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let paths = (
+        dir.join("ca.pem"),
+        dir.join("syslog.pem"),
+        dir.join("syslog.key"),
+    );
+    std::fs::write(&paths.0, ca.pem()).unwrap();
+    std::fs::write(&paths.1, cert.pem()).unwrap();
+    std::fs::write(&paths.2, key.serialize_pem()).unwrap();
+    paths
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn syslog_over_tls_verifies_the_server_and_delivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = tls_files(dir.path());
+    let acceptor = tokio_rustls::TlsAcceptor::from(
+        tresor_server::tls::server_config(
+            &cert,
+            &key,
+            None,
+            tresor_server::config::ClientAuth::Optional,
+        )
+        .unwrap(),
+    );
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let msgs = Arc::new(Mutex::new(Vec::<String>::new()));
+    let m = msgs.clone();
+    let collector = tokio::spawn(async move {
+        loop {
+            let (s, _) = tcp.accept().await.unwrap();
+            let Ok(mut s) = acceptor.accept(s).await else {
+                continue;
+            };
+            let m = m.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = s.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let frames = octet_frames(&mut buf);
+                    m.lock().await.extend(frames);
+                }
+            });
+        }
+    });
+    // One sink trusts the CA; one names a host the certificate lacks.
+    let ok = sink(json!({
+        "name": "tls", "kind": "syslog", "transport": "tls", "address": addr.to_string(),
+        "ca_file": ca, "server_name": "localhost", "hostname": "siem-test",
+        "poll_ms": 50, "retry_initial_ms": 50, "retry_max_ms": 200,
+    }));
+    let wrong = sink(json!({
+        "name": "wrong-name", "kind": "syslog", "transport": "tls", "address": addr.to_string(),
+        "ca_file": ca, "server_name": "elsewhere.example",
+        "poll_ms": 50, "retry_initial_ms": 50, "retry_max_ms": 200,
+    }));
+    let (server, api) = start(&dir.path().join("data"), vec![ok, wrong]).await;
+    work(&api, 3).await;
+    let target = head(&api, "tls").await;
+    eventually("TLS delivery", || async {
+        status(&api, "tls").await["cursor"].as_u64().unwrap() >= target
+    })
+    .await;
+    eventually("TLS frames", || async {
+        msgs.lock().await.len() as u64 >= target
+    })
+    .await;
+    let seqs: Vec<u64> = msgs.lock().await.iter().map(|m| parse_5424(m).1).collect();
+    let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
+    assert_eq!(seqs, expected);
+    let s = status(&api, "wrong-name").await;
+    assert_eq!(s["cursor"], 0, "a certificate for another name is refused");
+    assert!(s["last_error"].as_str().unwrap().contains("TLS"), "{s}");
+    server.shutdown().await;
+    collector.abort();
+}
