@@ -481,7 +481,7 @@ impl Kms {
             match a.state {
                 AlertState::Open => {}
                 AlertState::Acknowledged => return Ok(a),
-                _ => return Err(ServiceError::WrongState("the alert is cleared".into())),
+                _ => return Err(ServiceError::invalid("id", "the alert is cleared")),
             }
             let now = self.now();
             a.state = AlertState::Acknowledged;

@@ -344,4 +344,45 @@ mod tests {
         assert!(!err.contains("short"));
         assert!(s.secret(|_| None).is_err());
     }
+
+    #[test]
+    fn tables_in_the_config_file() {
+        let path = std::path::Path::new("tresor.toml");
+        let text = r#"
+listen = "127.0.0.1:9000"
+
+[[audit_sink]]
+name = "siem"
+kind = "syslog"
+transport = "udp"
+address = "127.0.0.1:514"
+
+[[audit_sink]]
+name = "archive"
+kind = "file"
+path = "/var/log/tresor.jsonl"
+
+[alerts]
+auth_failures = 3
+window_minutes = 5
+"#;
+        let layer = crate::config::ConfigLayer::from_toml(text, path).unwrap();
+        let config = layer.finish().unwrap();
+        assert_eq!(config.audit_sinks.len(), 2);
+        assert_eq!(config.audit_sinks[0].transport, Some(SyslogTransport::Udp));
+        let t = config.alerts.thresholds();
+        assert_eq!((t.auth_failures, t.window_minutes), (3, 5));
+        for bad in [
+            "[[audit_sink]]\nname = \"x\"\nkind = \"file\"\n",
+            "[[audit_sink]]\nname = \"x\"\nkind = \"ftp\"\npath = \"/x\"\n",
+            "[alerts]\nwindow_minutes = 0\n",
+            "[alerts]\nwebhook_url = \"https://x\"\n",
+            "[alerts]\nunknown = 1\n",
+        ] {
+            assert!(
+                crate::config::ConfigLayer::from_toml(bad, path).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }
