@@ -102,8 +102,13 @@ async fn alerts_are_raised_listed_acknowledged_and_notified() {
         .post(&format!("/v1/alerts/{id}/ack"), json!({}))
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
-    let r = api.get("/v1/alerts?state=bogus").await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for bad in ["state=bogus", "limit=abc", "limit=-1", "colour=red"] {
+        let r = api.get(&format!("/v1/alerts?{bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
+    }
+    let long = "x".repeat(5000);
+    let r = api.post(&format!("/v1/alerts/{long}/ack"), json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
 
     let acked = api
         .post(&format!("/v1/alerts/{id}/ack"), json!({}))
