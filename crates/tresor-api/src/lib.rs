@@ -3,6 +3,7 @@
 //! than a silently ignored option. Shared by the server, the CLI and tests.
 
 mod admin;
+mod alerts;
 mod b64;
 mod crypto;
 mod discovery;
@@ -11,8 +12,10 @@ mod evidence;
 mod keys;
 mod providers;
 mod reports;
+mod siem;
 
 pub use admin::*;
+pub use alerts::*;
 pub use b64::B64;
 pub use crypto::*;
 pub use discovery::*;
@@ -21,3 +24,4 @@ pub use evidence::*;
 pub use keys::*;
 pub use providers::*;
 pub use reports::*;
+pub use siem::*;

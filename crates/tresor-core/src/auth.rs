@@ -125,6 +125,13 @@ pub enum Action {
     DiscoveryScan,
     DiscoveryComplete,
     DiscoveryRead,
+    /// Status of the SIEM audit sinks (deployment-wide).
+    AuditSinkStatus,
+    AlertList,
+    AlertAck,
+    /// The evaluator opening or clearing an alert (system only).
+    AlertRaise,
+    AlertClear,
 }
 
 impl Action {
@@ -195,6 +202,11 @@ impl Action {
             DiscoveryScan => "discovery.scan",
             DiscoveryComplete => "discovery.complete",
             DiscoveryRead => "discovery.read",
+            AuditSinkStatus => "audit.sinks",
+            AlertList => "alert.list",
+            AlertAck => "alert.ack",
+            AlertRaise => "alert.raise",
+            AlertClear => "alert.clear",
         }
     }
 
@@ -231,6 +243,10 @@ impl Action {
             KeyDestroy | AuditVerify | ApiKeyCreate | ApiKeyList | ApiKeyRevoke
             | CertPrincipalCreate | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
             TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,
+            // Sinks see every tenant's records: platform admins only.
+            AuditSinkStatus | AlertRaise | AlertClear => None,
+            AlertList => Some(Role::Readonly),
+            AlertAck => Some(Role::Admin),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! records, and the ports (traits) through which the service reaches its
 //! backends. Nothing here names a concrete database or crypto backend.
 
+pub mod alert;
 pub mod algorithm;
 pub mod audit;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod self_test;
 pub mod state;
 pub mod time;
 
+pub use alert::{AlertFilter, AlertRecord, AlertSeverity, AlertState};
 pub use algorithm::{Algorithm, KeyClass, Operation};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, Outcome};
 pub use auth::{Action, ApiKeyRecord, Caller, CertPrincipal, Role, TenantRecord};

@@ -153,6 +153,12 @@ pub struct Config {
     /// PKCS#11 and other providers besides the software keystore (from
     /// `TRESOR_PKCS11_*`; see [`crate::providers_config`]).
     pub providers: crate::providers_config::ProvidersConfig,
+    /// SIEM audit sinks (`[[audit_sink]]` tables, or
+    /// `TRESOR_AUDIT_SINKS_JSON`; see [`crate::siem::config`]).
+    pub audit_sinks: Vec<crate::siem::config::SinkConfig>,
+    /// Alert thresholds and notifications (`[alerts]`, or
+    /// `TRESOR_ALERTS_JSON`; see [`crate::alerts_runtime`]).
+    pub alerts: crate::alerts_runtime::AlertsConfig,
 }
 
 impl Default for Config {
@@ -233,6 +239,8 @@ impl Config {
             kmip_client_ca: None,
             dev: false,
             providers: Default::default(),
+            audit_sinks: Vec::new(),
+            alerts: Default::default(),
         }
     }
 
@@ -293,6 +301,8 @@ impl Config {
                 "`kmip_listen` needs `kmip_tls_cert`, `kmip_tls_key` and `kmip_client_ca` (KMIP is TLS with client certificates)",
             );
         }
+        crate::siem::config::validate_all(&self.audit_sinks)?;
+        self.alerts.validate()?;
         if self.database_url.trim().is_empty() {
             return inconsistent("`database_url` must not be empty");
         }

@@ -23,6 +23,8 @@ pub(crate) fn new_node_id() -> String {
 /// This node's claim on the scheduler lease.
 #[derive(Debug, Clone)]
 pub(crate) struct Leadership {
+    /// The lease name ([`SCHEDULER_LEASE`] unless made with [`Leadership::named`]).
+    name: &'static str,
     store: Arc<dyn Store>,
     node_id: String,
     ttl: Duration,
@@ -31,7 +33,18 @@ pub(crate) struct Leadership {
 
 impl Leadership {
     pub(crate) fn new(store: Arc<dyn Store>, node_id: String, ttl: Duration) -> Self {
+        Self::named(SCHEDULER_LEASE, store, node_id, ttl)
+    }
+
+    /// A claim on another lease (e.g. audit delivery's).
+    pub(crate) fn named(
+        name: &'static str,
+        store: Arc<dyn Store>,
+        node_id: String,
+        ttl: Duration,
+    ) -> Self {
         Self {
+            name,
             store,
             node_id,
             ttl,
@@ -50,22 +63,22 @@ impl Leadership {
     pub(crate) async fn hold(&self) -> bool {
         let held = match self
             .store
-            .try_acquire_lease(SCHEDULER_LEASE, &self.node_id, self.ttl)
+            .try_acquire_lease(self.name, &self.node_id, self.ttl)
             .await
         {
             Ok(held) => held,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot renew the scheduler lease; skipping this pass");
+                tracing::warn!(lease = self.name, error = %e, "cannot renew the lease; skipping this pass");
                 false
             }
         };
         let was = self.leader.swap(held, Ordering::SeqCst);
         match (was, held) {
             (false, true) => {
-                tracing::info!(node_id = %self.node_id, "this node now runs the scheduled jobs");
+                tracing::info!(lease = self.name, node_id = %self.node_id, "this node now holds the lease and runs its jobs");
             }
             (true, false) => {
-                tracing::warn!(node_id = %self.node_id, "lost the scheduler lease to another node");
+                tracing::warn!(lease = self.name, node_id = %self.node_id, "lost the lease to another node");
             }
             _ => {}
         }
@@ -77,14 +90,12 @@ impl Leadership {
         if !self.leader.swap(false, Ordering::SeqCst) {
             return;
         }
-        match self
-            .store
-            .release_lease(SCHEDULER_LEASE, &self.node_id)
-            .await
-        {
-            Ok(()) => tracing::info!(node_id = %self.node_id, "released the scheduler lease"),
+        match self.store.release_lease(self.name, &self.node_id).await {
+            Ok(()) => {
+                tracing::info!(lease = self.name, node_id = %self.node_id, "released the lease")
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "cannot release the scheduler lease; it expires by itself");
+                tracing::warn!(lease = self.name, error = %e, "cannot release the lease; it expires by itself");
             }
         }
     }

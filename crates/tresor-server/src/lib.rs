@@ -2,6 +2,7 @@
 //! layer), its listeners (HTTP, HTTPS with optional client certificates),
 //! configuration, start-up and the scheduler loop.
 
+pub mod alerts_runtime;
 pub mod config;
 pub mod discovery_probe;
 mod evidence_runtime;
@@ -13,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod providers_config;
 pub mod runtime;
+pub mod siem;
 pub mod startup;
 pub mod state;
 mod storage;

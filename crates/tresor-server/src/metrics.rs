@@ -62,6 +62,16 @@ struct TestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SinkLabels {
+    sink: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    rule: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -75,6 +85,10 @@ pub struct Metrics {
     operation_duration: Family<ActionLabels, Histogram, fn() -> Histogram>,
     self_tests: Family<TestLabels, Gauge>,
     provider_up: Family<ProviderLabels, Gauge>,
+    audit_sink_lag: Family<SinkLabels, Gauge>,
+    audit_sink_delivered: Family<SinkLabels, Counter>,
+    audit_sink_failures: Family<SinkLabels, Counter>,
+    alerts_active: Family<RuleLabels, Gauge>,
 }
 
 impl fmt::Debug for Metrics {
@@ -138,7 +152,35 @@ impl Metrics {
             "Whether a self-test passed (1) or failed (0) at its last run",
             self_tests.clone(),
         );
+        let audit_sink_lag = Family::<SinkLabels, Gauge>::default();
+        registry.register(
+            "tresor_audit_sink_lag",
+            "Audit records not yet delivered to a SIEM sink (chain head minus its cursor)",
+            audit_sink_lag.clone(),
+        );
+        let audit_sink_delivered = Family::<SinkLabels, Counter>::default();
+        registry.register(
+            "tresor_audit_sink_delivered",
+            "Audit records delivered to a SIEM sink by this node",
+            audit_sink_delivered.clone(),
+        );
+        let audit_sink_failures = Family::<SinkLabels, Counter>::default();
+        registry.register(
+            "tresor_audit_sink_failures",
+            "Failed delivery attempts to a SIEM sink by this node",
+            audit_sink_failures.clone(),
+        );
+        let alerts_active = Family::<RuleLabels, Gauge>::default();
+        registry.register(
+            "tresor_alerts_active",
+            "Open or acknowledged alerts per rule (set by the node that evaluates them)",
+            alerts_active.clone(),
+        );
         Self {
+            alerts_active,
+            audit_sink_lag,
+            audit_sink_delivered,
+            audit_sink_failures,
             self_tests,
             registry,
             http_requests,
@@ -187,6 +229,42 @@ impl Metrics {
                 })
                 .set(i64::from(r.ok));
         }
+    }
+
+    /// Sets a sink's lag (the label is its configured name).
+    pub fn set_audit_sink_lag(&self, sink: &str, lag: u64) {
+        self.audit_sink_lag
+            .get_or_create(&SinkLabels {
+                sink: sink.to_owned(),
+            })
+            .set(i64::try_from(lag).unwrap_or(i64::MAX));
+    }
+
+    /// Counts records delivered to a sink.
+    pub fn audit_sink_delivered(&self, sink: &str, n: u64) {
+        self.audit_sink_delivered
+            .get_or_create(&SinkLabels {
+                sink: sink.to_owned(),
+            })
+            .inc_by(n);
+    }
+
+    /// Counts a failed delivery attempt.
+    pub fn audit_sink_failed(&self, sink: &str) {
+        self.audit_sink_failures
+            .get_or_create(&SinkLabels {
+                sink: sink.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Sets the number of active alerts of a rule (a fixed rule name).
+    pub fn set_alerts_active(&self, rule: &str, n: usize) {
+        self.alerts_active
+            .get_or_create(&RuleLabels {
+                rule: rule.to_owned(),
+            })
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     /// The registry in the OpenMetrics text format.

@@ -116,6 +116,7 @@ pub struct RunningServer {
     store: OpenStore,
     node_id: String,
     scheduler_leader: Arc<AtomicBool>,
+    sink_tasks: Vec<JoinHandle<()>>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -161,6 +162,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let Started {
         kms,
+        metrics,
+        alerts,
         app,
         tcp,
         addr,
@@ -196,6 +199,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     });
     crate::evidence_runtime::spawn_checkpoints(&config, &kms, stop_rx.clone());
     let node_id = leader::new_node_id();
+    let sinks_lease = Leadership::named(
+        crate::siem::SINKS_LEASE,
+        store.store.clone(),
+        node_id.clone(),
+        crate::siem::lease_ttl(&config.audit_sinks),
+    );
+    let sink_tasks = crate::siem::spawn(&kms, &config.audit_sinks, metrics, sinks_lease, &stop_rx);
     tracing::info!(node_id = %node_id, "node id (scheduler lease holder)");
     let every = Duration::from_secs(config.scheduler_interval_seconds);
     let lease = Leadership::new(
@@ -205,7 +215,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     );
     let scheduler_leader = lease.flag();
     let scheduler = (config.scheduler_interval_seconds > 0)
-        .then(|| tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx, lease)));
+        .then(|| tokio::spawn(scheduler_loop(kms.clone(), every, stop_rx, lease, alerts)));
     let scheme = config.scheme();
     tracing::info!(url = %format!("{scheme}://{addr}"), "listening");
     Ok(RunningServer {
@@ -225,12 +235,15 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         store,
         node_id,
         scheduler_leader,
+        sink_tasks,
     })
 }
 
 /// What [`build`] prepared.
 struct Started {
     kms: Kms,
+    metrics: Arc<Metrics>,
+    alerts: Option<crate::alerts_runtime::AlertRunner>,
     app: axum::Router,
     tcp: TcpListener,
     addr: SocketAddr,
@@ -259,6 +272,11 @@ async fn build(
         },
         Some(observer),
     );
+    crate::siem::register(&kms, &config.audit_sinks, |k| std::env::var(k).ok())?;
+    kms.register_alert_source(Arc::new(tresor_service::discovery::alerts::DiscoveryAlerts));
+    let alerts = crate::alerts_runtime::AlertRunner::new(&config.alerts, metrics.clone(), |k| {
+        std::env::var(k).ok()
+    })?;
     let supplied = config
         .bootstrap_token
         .as_ref()
@@ -291,11 +309,13 @@ async fn build(
     })?;
     let app = crate::http::app(AppState {
         kms: kms.clone(),
-        metrics,
+        metrics: metrics.clone(),
         max_body_bytes: config.max_body_bytes,
     });
     Ok(Started {
         kms,
+        metrics,
+        alerts,
         app,
         tcp,
         addr,
@@ -330,6 +350,7 @@ async fn scheduler_loop(
     every: Duration,
     mut stop: watch::Receiver<bool>,
     lease: Leadership,
+    alerts: Option<crate::alerts_runtime::AlertRunner>,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -367,6 +388,9 @@ async fn scheduler_loop(
             }
         }
         start_due_discovery(&kms).await;
+        if let Some(a) = &alerts {
+            a.run(&kms).await;
+        }
     }
     lease.release().await;
 }
@@ -411,6 +435,14 @@ impl RunningServer {
                 .is_err()
         {
             scheduler.abort();
+        }
+        for mut task in self.sink_tasks {
+            if tokio::time::timeout(Duration::from_secs(10), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
         }
         self.store.close().await;
         tracing::info!("server stopped");

@@ -88,7 +88,10 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-fn load_certs(path: &Path, what: &'static str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub(crate) fn load_certs(
+    path: &Path,
+    what: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem_err = |message: String| TlsError::Pem {
         what,
         path: path.to_owned(),

@@ -81,6 +81,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     audit: AuditWriter,
     evidence: crate::checkpoints::EvidenceState,
+    sinks: crate::sinks::SinkSet,
+    alert_sources: crate::alerts::AlertSources,
     config: KmsConfig,
     observer: Option<Arc<dyn OpObserver>>,
 }
@@ -103,6 +105,8 @@ impl Kms {
                 clock,
                 audit,
                 evidence: Default::default(),
+                sinks: Default::default(),
+                alert_sources: Default::default(),
                 config,
                 observer,
             }),
@@ -119,6 +123,14 @@ impl Kms {
 
     pub(crate) fn evidence(&self) -> &crate::checkpoints::EvidenceState {
         &self.inner.evidence
+    }
+
+    pub(crate) fn alert_sources(&self) -> &crate::alerts::AlertSources {
+        &self.inner.alert_sources
+    }
+
+    pub(crate) fn sinks(&self) -> &crate::sinks::SinkSet {
+        &self.inner.sinks
     }
 
     /// The service's settings.

@@ -2,6 +2,7 @@
 //! authorize → lifecycle and policy checks → provider → audit, exactly once.
 //! Front doors (REST, KMIP, CLI) are thin adapters over [`Kms`].
 
+pub mod alerts;
 mod api_keys;
 pub mod audit_keys;
 mod audit_ops;
@@ -30,6 +31,7 @@ pub mod reports;
 mod resolve;
 pub mod scheduler;
 pub mod self_test;
+pub mod sinks;
 mod tenants;
 pub mod types;
 mod unavailable;

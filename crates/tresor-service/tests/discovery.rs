@@ -118,3 +118,102 @@ async fn repeat_interval_is_bounded() {
         assert_eq!(e.code(), "invalid_argument", "{minutes}");
     }
 }
+
+/// Presents a fixed leaf certificate (a fixture for the alert rules; the
+/// real prober reads real servers in tresor-server's tests).
+#[derive(Debug)]
+struct FixedLeaf {
+    not_after: tresor_core::Timestamp,
+    key_bits: u32,
+}
+
+#[async_trait]
+impl EndpointProber for FixedLeaf {
+    async fn probe(&self, host: &str, port: u16, _timeout: Duration) -> EndpointResult {
+        EndpointResult {
+            host: host.to_owned(),
+            port,
+            tls: true,
+            tls_versions: vec!["TLSv1.3".into()],
+            cipher_suite: Some("TLS13_AES_128_GCM_SHA256".into()),
+            chain: vec![tresor_core::discovery::CertInfo {
+                subject: "CN=svc.test".into(),
+                issuer: "CN=svc.test".into(),
+                serial: "01".into(),
+                not_before: tresor_core::Timestamp::from_unix_micros(0),
+                not_after: self.not_after,
+                key_type: "rsa".into(),
+                key_bits: self.key_bits,
+                curve: None,
+                signature_algorithm: "sha256WithRSAEncryption".into(),
+                self_signed: true,
+                is_ca: false,
+                sans: vec![],
+                sha256: "00".repeat(32),
+            }],
+            error: None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn discovered_certificates_raise_and_clear_alerts() {
+    use tresor_service::alerts::AlertThresholds;
+    use tresor_service::discovery::alerts::DiscoveryAlerts;
+    let h = harness().await;
+    h.kms.register_alert_source(Arc::new(DiscoveryAlerts));
+    let t = AlertThresholds {
+        verify_chain: false,
+        ..AlertThresholds::default()
+    };
+    let scan = |bits, days: i64| {
+        let kms = h.kms.clone();
+        let admin = h.admin.clone();
+        async move {
+            let spec = ScanSpec {
+                targets: vec!["svc.test:443".into()],
+                ports: vec![],
+                concurrency: 0,
+                rate_per_second: 0,
+                timeout_ms: 0,
+                repeat_minutes: None,
+            };
+            let plan = kms.start_discovery(&admin, spec).await.unwrap();
+            let prober = Arc::new(FixedLeaf {
+                not_after: kms.now().plus_seconds(days * 86_400),
+                key_bits: bits,
+            });
+            kms.run_discovery(plan, prober).await.unwrap();
+        }
+    };
+    // Expires in 10 days, RSA-1024, self-signed: three alerts.
+    scan(1024, 10).await;
+    let (pass, opened) = h.kms.evaluate_alerts(&t).await.unwrap();
+    let mut rules: Vec<&str> = opened.iter().map(|a| a.rule.as_str()).collect();
+    rules.sort_unstable();
+    assert_eq!(
+        rules,
+        [
+            "endpoint_certificate_expiring",
+            "endpoint_certificate_self_signed",
+            "endpoint_certificate_weak"
+        ],
+        "{pass:?}"
+    );
+    assert!(
+        opened
+            .iter()
+            .all(|a| a.subject == "svc.test:443" && a.tenant == "default")
+    );
+    // Twenty days later it has expired: still one alert for the endpoint.
+    h.clock.advance_seconds(20 * 86_400);
+    let (pass, _) = h.kms.evaluate_alerts(&t).await.unwrap();
+    assert_eq!(pass.active["endpoint_certificate_expiring"], 1);
+    // A new scan finds a renewed RSA-3072 certificate: expiry and weakness
+    // clear, the self-signed alert stays.
+    scan(3072, 365).await;
+    let (pass, _) = h.kms.evaluate_alerts(&t).await.unwrap();
+    assert_eq!(pass.cleared, 2, "{pass:?}");
+    assert_eq!(pass.active["endpoint_certificate_self_signed"], 1);
+    assert_eq!(pass.active["endpoint_certificate_expiring"], 0);
+}

@@ -11,6 +11,7 @@ mod checkpoints;
 mod copy;
 mod discovery;
 mod error;
+mod evidence;
 mod import;
 mod mysql;
 mod options;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::alert::{AlertFilter, AlertRecord};
 use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
 use crate::checkpoint::{Checkpoint, CheckpointFilter};
@@ -71,6 +72,8 @@ pub enum Change {
     PutCheckpoint(Checkpoint),
     /// Creates or replaces a discovery scan (by tenant and id).
     PutDiscoveryScan(crate::discovery::DiscoveryScan),
+    /// Inserts an alert or replaces the one with its id.
+    PutAlert(AlertRecord),
 }
 
 /// Provider-private state kept by the store (e.g. the software keystore's
@@ -204,4 +207,12 @@ pub trait Store: ProviderStateStore {
         tenant: &TenantId,
         limit: u32,
     ) -> Result<Vec<crate::discovery::DiscoveryScan>, StoreError>;
+    // Audit sinks (the SIEM outbox) and alerts.
+    /// The last audit `seq` delivered to sink `sink` (0 when never).
+    async fn sink_cursor(&self, sink: &str) -> Result<u64, StoreError>;
+    /// Moves sink `sink`'s cursor to `seq`; never backwards (a lower `seq`
+    /// changes nothing). Sink names are 1-63 characters.
+    async fn advance_sink_cursor(&self, sink: &str, seq: u64) -> Result<(), StoreError>;
+    /// Alerts matching the filter, newest (`opened_at`, then id) first.
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError>;
 }

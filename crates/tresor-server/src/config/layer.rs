@@ -83,6 +83,10 @@ pub struct ConfigLayer {
     pub kmip_tls_key: Option<PathBuf>,
     pub kmip_client_ca: Option<PathBuf>,
     pub dev: Option<bool>,
+    /// `[[audit_sink]]` tables / `TRESOR_AUDIT_SINKS_JSON` (the whole list).
+    pub audit_sinks: Option<Vec<crate::siem::config::SinkConfig>>,
+    /// The `[alerts]` table / `TRESOR_ALERTS_JSON`.
+    pub alerts: Option<crate::alerts_runtime::AlertsConfig>,
 }
 
 /// The environment variable for a key.
@@ -101,6 +105,16 @@ impl ConfigLayer {
         let source = format!("config file {}", path.display());
         let mut layer = Self::default();
         for (name, value) in &table {
+            if name == "audit_sink" {
+                layer.audit_sinks = Some(crate::siem::config::from_toml(value, &source)?);
+                continue;
+            }
+            if name == "alerts" {
+                layer.alerts = Some(crate::alerts_runtime::AlertsConfig::from_toml(
+                    value, &source,
+                )?);
+                continue;
+            }
             let Some(&key) = KEYS.iter().find(|k| **k == name.as_str()) else {
                 return Err(ConfigError::Inconsistent(format!(
                     "{source}: unknown key `{name}` (known keys: {})",
@@ -136,6 +150,12 @@ impl ConfigLayer {
             if let Some(value) = env(&var).filter(|v| !v.trim().is_empty()) {
                 layer.set(key, &value, &format!("environment variable {var}"))?;
             }
+        }
+        if let Some(json) = env("TRESOR_AUDIT_SINKS_JSON").filter(|v| !v.trim().is_empty()) {
+            layer.audit_sinks = Some(crate::siem::config::from_json(&json)?);
+        }
+        if let Some(json) = env("TRESOR_ALERTS_JSON").filter(|v| !v.trim().is_empty()) {
+            layer.alerts = Some(crate::alerts_runtime::AlertsConfig::from_json(&json)?);
         }
         Ok(layer)
     }
@@ -315,6 +335,8 @@ impl ConfigLayer {
             kmip_tls_key: over.kmip_tls_key.or(self.kmip_tls_key),
             kmip_client_ca: over.kmip_client_ca.or(self.kmip_client_ca),
             dev: over.dev.or(self.dev),
+            audit_sinks: over.audit_sinks.or(self.audit_sinks),
+            alerts: over.alerts.or(self.alerts),
         }
     }
 
@@ -384,6 +406,8 @@ impl ConfigLayer {
             kmip_client_ca: self.kmip_client_ca,
             dev: self.dev.unwrap_or(false),
             providers: Default::default(),
+            audit_sinks: self.audit_sinks.unwrap_or_default(),
+            alerts: self.alerts.unwrap_or_default(),
             data_dir,
         };
         config.validate()?;

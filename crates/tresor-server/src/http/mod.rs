@@ -4,6 +4,7 @@
 //! the service. See [`openapi::ROUTES`] for the route table.
 
 mod admin;
+pub mod alerts;
 mod batch;
 mod convert;
 mod crypto;
@@ -18,6 +19,7 @@ pub mod openapi;
 mod ops;
 mod providers;
 mod reports;
+mod siem;
 
 #[cfg(test)]
 mod tests;
@@ -136,7 +138,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/audit/keys", get(evidence::audit_keys))
         .route("/v1/audit/export", get(evidence::export))
-        .route("/v1/self-test", get(evidence::self_test));
+        .route("/v1/self-test", get(evidence::self_test))
+        .route("/v1/audit/sinks", get(siem::list_sinks))
+        .route("/v1/alerts", get(alerts::list_alerts))
+        .route("/v1/alerts/{id}/ack", post(alerts::ack_alert));
     let reports = Router::new()
         .route("/v1/inventory", get(reports::inventory))
         .route("/v1/compliance/report", get(reports::compliance_report))

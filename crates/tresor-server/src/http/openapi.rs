@@ -8,7 +8,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, discovery, evidence, keys, lifecycle, ops, providers, reports};
+use super::{
+    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, providers, reports,
+    siem,
+};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -79,6 +82,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/discovery/scans"),
     ("get", "/v1/discovery/scans/{id}"),
     ("delete", "/v1/discovery/schedules/{schedule}"),
+    ("get", "/v1/audit/sinks"),
+    ("get", "/v1/alerts"),
+    ("post", "/v1/alerts/{id}/ack"),
 ];
 
 /// The API description.
@@ -114,6 +120,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         reports::inventory, reports::compliance_report, reports::pqc_readiness,
         discovery::create_scan, discovery::list_scans, discovery::get_scan,
         discovery::stop_schedule,
+        siem::list_sinks, alerts::list_alerts, alerts::ack_alert,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -127,6 +134,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "providers", description = "Key providers (software, HSM) and their capabilities"),
         (name = "reports", description = "Inventory (JSON, CSV, CycloneDX CBOM), compliance and post-quantum readiness"),
         (name = "discovery", description = "TLS endpoint discovery scans"),
+        (name = "alerts", description = "Conditions that need attention, and their acknowledgement"),
     )
 )]
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 //! concurrency and rate through an [`EndpointProber`], storing the results
 //! (audited as `discovery.complete`), and reading scans back.
 
+pub mod alerts;
 pub mod targets;
 
 use std::sync::Arc;

@@ -144,7 +144,7 @@ impl Kms {
 
     /// The newest TLS result per endpoint over the last
     /// [`SCANS_IN_REPORTS`] completed scans.
-    async fn discovered_endpoints(
+    pub(crate) async fn discovered_endpoints(
         &self,
         tenant: &TenantId,
     ) -> Result<Vec<tresor_core::discovery::EndpointResult>> {

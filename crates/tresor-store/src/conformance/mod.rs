@@ -26,6 +26,7 @@ mod cluster;
 mod concurrency;
 mod credentials;
 mod discovery;
+mod evidence;
 pub mod fixtures;
 mod keys;
 mod listing;
@@ -43,6 +44,7 @@ pub use cluster::{
 pub use concurrency::{concurrent_commits_form_one_chain, concurrent_updates_one_wins};
 pub use credentials::{api_keys, cert_principals, provider_blobs};
 pub use discovery::discovery_scans_put_get_list;
+pub use evidence::{alerts_put_and_list, sink_cursors_are_monotonic};
 pub use keys::{
     aliases_unique_per_tenant, keys_create_get_update, tenants_create_get_list,
     versions_create_list_update, wrong_tenant_is_not_found,
@@ -94,6 +96,8 @@ macro_rules! conformance_tests {
                 import_audit_keeps_the_chain,
                 blobs_are_listed,
                 discovery_scans_put_get_list,
+                sink_cursors_are_monotonic,
+                alerts_put_and_list,
             );
         }
     };
@@ -166,6 +170,8 @@ where
         leases_expire_and_renew,
         import_audit_keeps_the_chain,
         blobs_are_listed,
-        discovery_scans_put_get_list
+        discovery_scans_put_get_list,
+        sink_cursors_are_monotonic,
+        alerts_put_and_list
     );
 }

@@ -146,6 +146,7 @@ async fn apply(tx: &mut Tx, change: &Change) -> Result<(), StoreError> {
             }
             Change::PutCheckpoint(c) => return super::checkpoints::insert(tx, c).await,
             Change::PutDiscoveryScan(d) => return super::discovery::put(tx, d).await,
+            Change::PutAlert(a) => return super::evidence::put_alert(tx, a).await,
             other => return Err(unsupported(other)),
         };
     done.map_err(write_error)?;

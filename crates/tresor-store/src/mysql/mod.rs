@@ -13,6 +13,7 @@ pub(crate) mod connect;
 mod credentials;
 mod discovery;
 mod error;
+mod evidence;
 mod keys;
 pub(crate) mod schema;
 

@@ -4,7 +4,7 @@
 /// Implements [`Store`](tresor_core::Store) and
 /// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
 /// backend type with a `pool` field, delegating to the invoking module's
-/// `commit`, `keys`, `credentials`, `audit` and `cluster` submodules (which take
+/// `commit`, `keys`, `credentials`, `audit`, `cluster` and `evidence` submodules (which take
 /// `&pool` first and otherwise the trait method's arguments).
 macro_rules! delegate_store {
     ($ty:ty) => {
@@ -201,6 +201,25 @@ macro_rules! delegate_store {
                 limit: u32,
             ) -> Result<Vec<tresor_core::discovery::DiscoveryScan>, tresor_core::StoreError> {
                 discovery::list(&self.pool, tenant, limit).await
+            }
+
+            async fn sink_cursor(&self, sink: &str) -> Result<u64, tresor_core::StoreError> {
+                evidence::sink_cursor(&self.pool, sink).await
+            }
+
+            async fn advance_sink_cursor(
+                &self,
+                sink: &str,
+                seq: u64,
+            ) -> Result<(), tresor_core::StoreError> {
+                evidence::advance_sink_cursor(&self.pool, sink, seq).await
+            }
+
+            async fn list_alerts(
+                &self,
+                filter: &tresor_core::AlertFilter,
+            ) -> Result<Vec<tresor_core::AlertRecord>, tresor_core::StoreError> {
+                evidence::list_alerts(&self.pool, filter).await
             }
         }
     };

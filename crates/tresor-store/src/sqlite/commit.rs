@@ -150,6 +150,7 @@ async fn apply(tx: &mut Tx<'_>, change: Change) -> Result<(), StoreError> {
         }
         Change::PutCheckpoint(c) => super::checkpoints::insert(tx, &c).await?,
         Change::PutDiscoveryScan(d) => super::discovery::put(tx, &d).await?,
+        Change::PutAlert(a) => super::evidence::put_alert(tx, &a).await?,
         other => {
             // The variant name only: the payload may hold wrapped blobs.
             let name = format!("{other:?}")

@@ -14,6 +14,7 @@ mod cluster;
 mod commit;
 mod credentials;
 mod discovery;
+mod evidence;
 mod keys;
 mod schema;
 mod url;
@@ -359,6 +360,23 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<tresor_core::discovery::DiscoveryScan>, StoreError> {
         discovery::list(&self.read, tenant, limit).await
+    }
+
+    async fn sink_cursor(&self, sink: &str) -> Result<u64, StoreError> {
+        evidence::sink_cursor(&self.read, sink).await
+    }
+
+    async fn advance_sink_cursor(&self, sink: &str, seq: u64) -> Result<(), StoreError> {
+        let mut w = self.writer()?.lock().await;
+        let conn = w.conn.as_mut().ok_or_else(closed)?;
+        evidence::advance_sink_cursor(conn, sink, seq).await
+    }
+
+    async fn list_alerts(
+        &self,
+        filter: &tresor_core::AlertFilter,
+    ) -> Result<Vec<tresor_core::AlertRecord>, StoreError> {
+        evidence::list_alerts(&self.read, filter).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The command line: global options, the command tree, and dispatch.
 
 pub mod admin;
+pub mod alert;
 pub mod audit;
 pub mod crypto;
 pub mod db;
@@ -102,6 +103,9 @@ pub enum Command {
     /// Scan TLS endpoints and read past scans.
     #[command(subcommand)]
     Discovery(discovery::DiscoveryCmd),
+    /// List and acknowledge alerts.
+    #[command(subcommand)]
+    Alert(alert::AlertCmd),
 }
 
 impl GlobalArgs {
@@ -136,6 +140,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Compliance(cmd) => reports::compliance(&cli.global, out, cmd).await,
         Command::Pqc(cmd) => reports::pqc(&cli.global, out, cmd).await,
         Command::Discovery(cmd) => discovery::run(cmd, &cli.global, out).await,
+        Command::Alert(cmd) => alert::run(cmd, &cli.global.client()?, out).await,
     }
 }
 
