@@ -119,6 +119,18 @@ pub enum Action {
     ProviderQuery,
     ProviderManage,
     KeyRegister,
+    CertCsr,
+    CertSelfSign,
+    CertIssue,
+    CertList,
+    CertGet,
+    CertImport,
+    CertRevoke,
+    CaCreate,
+    CaList,
+    CaGet,
+    CaSign,
+    CaCrl,
 }
 
 impl Action {
@@ -183,6 +195,18 @@ impl Action {
             ProviderQuery => "provider.query",
             ProviderManage => "provider.manage",
             KeyRegister => "key.register",
+            CertCsr => "cert.csr",
+            CertSelfSign => "cert.self_sign",
+            CertIssue => "cert.issue",
+            CertList => "cert.list",
+            CertGet => "cert.get",
+            CertImport => "cert.import",
+            CertRevoke => "cert.revoke",
+            CaCreate => "ca.create",
+            CaList => "ca.list",
+            CaGet => "ca.get",
+            CaSign => "ca.sign",
+            CaCrl => "ca.crl",
         }
     }
 
@@ -213,6 +237,10 @@ impl Action {
             KeyDestroy | AuditVerify | ApiKeyCreate | ApiKeyList | ApiKeyRevoke
             | CertPrincipalCreate | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
             TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,
+            CertList | CertGet | CaList | CaGet | CaCrl => Some(Role::Readonly),
+            CertCsr | CertSelfSign | CertIssue | CertRevoke | CaSign => Some(Role::User),
+            // CAs and trust anchors shape what the whole tenant trusts.
+            CaCreate | CertImport => Some(Role::Admin),
         }
     }
 }

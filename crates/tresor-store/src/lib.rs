@@ -13,6 +13,7 @@ mod error;
 mod import;
 mod mysql;
 mod options;
+mod pki;
 mod postgres;
 mod remote;
 mod rows;

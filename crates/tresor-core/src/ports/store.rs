@@ -13,8 +13,9 @@ use async_trait::async_trait;
 use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
 use crate::checkpoint::{Checkpoint, CheckpointFilter};
-use crate::ids::{Alias, ApiKeyId, KeyId, ProviderId, TenantId};
+use crate::ids::{Alias, ApiKeyId, CertId, KeyId, ProviderId, TenantId};
 use crate::key::{KeyFilter, KeyRecord, Page, PageRequest, VersionRecord};
+use crate::pki::{CaRecord, CertificateFilter, CertificateRecord};
 use crate::time::Timestamp;
 
 /// Store failures. Backend details stay in the source; callers see the kind.
@@ -69,6 +70,27 @@ pub enum Change {
     /// Stores a signed audit checkpoint (`Duplicate` when one of the same
     /// scope already exists at that `seq`).
     PutCheckpoint(Checkpoint),
+    /// Stores a certificate (`Duplicate` when the id exists).
+    CreateCertificate(CertificateRecord),
+    /// Marks a certificate revoked (`Conflict` when it does not exist or is
+    /// already revoked).
+    RevokeCertificate {
+        tenant: TenantId,
+        id: CertId,
+        at: Timestamp,
+        reason: String,
+    },
+    /// Stores a CA (`Duplicate` when the tenant has one of that name).
+    CreateCa(CaRecord),
+    /// Replaces a CA's CRL if its stored CRL number is `expected_number`.
+    UpdateCaCrl {
+        tenant: TenantId,
+        name: String,
+        crl: Vec<u8>,
+        expected_number: u64,
+        number: u64,
+        at: Timestamp,
+    },
 }
 
 /// Provider-private state kept by the store (e.g. the software keystore's
@@ -188,4 +210,20 @@ pub trait Store: ProviderStateStore {
     /// Every provider blob `(provider, name, value)`, ordered by provider
     /// and name (for copying a deployment).
     async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError>;
+
+    // Certificates and CAs (PKI).
+    async fn get_certificate(
+        &self,
+        tenant: &TenantId,
+        id: &CertId,
+    ) -> Result<Option<CertificateRecord>, StoreError>;
+    /// A tenant's certificates matching `filter`, in id (= creation) order.
+    async fn list_certificates(
+        &self,
+        tenant: &TenantId,
+        filter: &CertificateFilter,
+    ) -> Result<Vec<CertificateRecord>, StoreError>;
+    async fn get_ca(&self, tenant: &TenantId, name: &str) -> Result<Option<CaRecord>, StoreError>;
+    /// A tenant's CAs by name.
+    async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<CaRecord>, StoreError>;
 }

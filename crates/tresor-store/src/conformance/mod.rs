@@ -28,6 +28,7 @@ mod credentials;
 pub mod fixtures;
 mod keys;
 mod listing;
+mod pki;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub use keys::{
     versions_create_list_update, wrong_tenant_is_not_found,
 };
 pub use listing::{keys_due, list_keys_filters, list_keys_pagination};
+pub use pki::certificates_and_cas;
 
 /// Generates a module `$name` with one `#[tokio::test]` per conformance case.
 ///
@@ -91,6 +93,7 @@ macro_rules! conformance_tests {
                 leases_expire_and_renew,
                 import_audit_keeps_the_chain,
                 blobs_are_listed,
+                certificates_and_cas,
             );
         }
     };
@@ -162,6 +165,7 @@ where
         leases_one_winner,
         leases_expire_and_renew,
         import_audit_keeps_the_chain,
-        blobs_are_listed
+        blobs_are_listed,
+        certificates_and_cas
     );
 }

@@ -13,6 +13,7 @@ pub(crate) mod connect;
 mod credentials;
 mod error;
 mod keys;
+mod pki;
 pub(crate) mod schema;
 
 use std::fmt;

@@ -4,7 +4,7 @@
 /// Implements [`Store`](tresor_core::Store) and
 /// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
 /// backend type with a `pool` field, delegating to the invoking module's
-/// `commit`, `keys`, `credentials`, `audit` and `cluster` submodules (which take
+/// `commit`, `keys`, `credentials`, `audit`, `cluster` and `pki` submodules (which take
 /// `&pool` first and otherwise the trait method's arguments).
 macro_rules! delegate_store {
     ($ty:ty) => {
@@ -184,6 +184,37 @@ macro_rules! delegate_store {
             ) -> Result<Vec<(tresor_core::ProviderId, String, Vec<u8>)>, tresor_core::StoreError>
             {
                 cluster::list_blobs(&self.pool).await
+            }
+
+            async fn get_certificate(
+                &self,
+                tenant: &tresor_core::TenantId,
+                id: &tresor_core::CertId,
+            ) -> Result<Option<tresor_core::CertificateRecord>, tresor_core::StoreError> {
+                pki::get_certificate(&self.pool, tenant, id).await
+            }
+
+            async fn list_certificates(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::CertificateFilter,
+            ) -> Result<Vec<tresor_core::CertificateRecord>, tresor_core::StoreError> {
+                pki::list_certificates(&self.pool, tenant, filter).await
+            }
+
+            async fn get_ca(
+                &self,
+                tenant: &tresor_core::TenantId,
+                name: &str,
+            ) -> Result<Option<tresor_core::CaRecord>, tresor_core::StoreError> {
+                pki::get_ca(&self.pool, tenant, name).await
+            }
+
+            async fn list_cas(
+                &self,
+                tenant: &tresor_core::TenantId,
+            ) -> Result<Vec<tresor_core::CaRecord>, tresor_core::StoreError> {
+                pki::list_cas(&self.pool, tenant).await
             }
         }
     };

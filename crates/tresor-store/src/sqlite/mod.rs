@@ -14,6 +14,7 @@ mod cluster;
 mod commit;
 mod credentials;
 mod keys;
+mod pki;
 mod schema;
 mod url;
 
@@ -342,6 +343,34 @@ impl Store for SqliteStore {
 
     async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError> {
         cluster::list_blobs(&self.read).await
+    }
+
+    async fn get_certificate(
+        &self,
+        tenant: &TenantId,
+        id: &tresor_core::CertId,
+    ) -> Result<Option<tresor_core::CertificateRecord>, StoreError> {
+        pki::get_certificate(&self.read, tenant, id).await
+    }
+
+    async fn list_certificates(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::CertificateFilter,
+    ) -> Result<Vec<tresor_core::CertificateRecord>, StoreError> {
+        pki::list_certificates(&self.read, tenant, filter).await
+    }
+
+    async fn get_ca(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<Option<tresor_core::CaRecord>, StoreError> {
+        pki::get_ca(&self.read, tenant, name).await
+    }
+
+    async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<tresor_core::CaRecord>, StoreError> {
+        pki::list_cas(&self.read, tenant).await
     }
 }
 
