@@ -8,6 +8,7 @@ mod crypto;
 mod errors;
 mod evidence;
 mod keys;
+mod pki;
 mod providers;
 
 pub use admin::*;
@@ -16,4 +17,5 @@ pub use crypto::*;
 pub use errors::*;
 pub use evidence::*;
 pub use keys::*;
+pub use pki::*;
 pub use providers::*;

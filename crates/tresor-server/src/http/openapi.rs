@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, providers};
+use super::{admin, batch, crypto, evidence, keys, lifecycle, ops, pki, providers};
 
 /// Every authenticated `/v1` route: `(method, path template)`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -72,6 +72,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/providers/{id}/keys"),
     ("post", "/v1/providers/{id}/keys/import"),
     ("post", "/v1/keys/register"),
+    ("post", "/v1/keys/{key}/csr"),
+    ("post", "/v1/keys/{key}/self-signed"),
+    ("post", "/v1/cas"),
+    ("get", "/v1/cas"),
+    ("get", "/v1/cas/{ca}"),
+    ("get", "/v1/cas/{ca}/certificate"),
+    ("get", "/v1/cas/{ca}/crl"),
+    ("post", "/v1/cas/{ca}/sign"),
+    ("post", "/v1/cas/{ca}/issue"),
+    ("get", "/v1/certificates"),
+    ("post", "/v1/certificates/import"),
+    ("get", "/v1/certificates/{id}"),
+    ("get", "/v1/certificates/{id}/export"),
+    ("post", "/v1/certificates/{id}/revoke"),
 ];
 
 /// The API description.
@@ -104,6 +118,10 @@ pub const ROUTES: &[(&str, &str)] = &[
         providers::list_providers, providers::get_provider, providers::capabilities,
         providers::all_capabilities, providers::query, providers::query_best,
         providers::create_key, providers::import_key, providers::register_key,
+        pki::create_csr, pki::self_signed, pki::create_ca, pki::list_cas, pki::get_ca,
+        pki::ca_certificate, pki::ca_crl, pki::sign_csr, pki::issue, pki::list_certificates,
+        pki::import_certificates, pki::get_certificate, pki::export_certificate,
+        pki::revoke_certificate,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -115,6 +133,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "audit", description = "The hash-chained audit log"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "providers", description = "Key providers (software, HSM) and their capabilities"),
+        (name = "pki", description = "Certificates, CAs, issuance, revocation and CRLs"),
     )
 )]
 #[derive(Debug)]
