@@ -47,10 +47,18 @@ fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
 }
 
 /// A key and CSR made by openssl: `(key path, csr PEM)`.
-fn openssl_csr(dir: &Path, name: &str, newkey: &[&str], subj: &str, exts: &[&str]) -> (String, String) {
+fn openssl_csr(
+    dir: &Path,
+    name: &str,
+    newkey: &[&str],
+    subj: &str,
+    exts: &[&str],
+) -> (String, String) {
     let key = p(dir, &format!("{name}.key"));
     let csr = p(dir, &format!("{name}.csr"));
-    let mut args = vec!["req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", subj];
+    let mut args = vec![
+        "req", "-new", "-nodes", "-keyout", &key, "-out", &csr, "-subj", subj,
+    ];
     args.extend_from_slice(newkey);
     for e in exts {
         args.push("-addext");
@@ -63,7 +71,13 @@ fn openssl_csr(dir: &Path, name: &str, newkey: &[&str], subj: &str, exts: &[&str
 
 const EC256: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
 
-async fn create_ca(api: &Api, name: &str, alg: &str, parent: Option<&str>, domains: &[&str]) -> Value {
+async fn create_ca(
+    api: &Api,
+    name: &str,
+    alg: &str,
+    parent: Option<&str>,
+    domains: &[&str],
+) -> Value {
     let mut body = json!({
         "name": name, "algorithm": alg, "subject": format!("CN=Tresor {name},O=Tresor Test"),
         "validity_days": 3650, "allowed_domains": domains,
@@ -107,9 +121,24 @@ async fn root_intermediate_leaf_chain_verifies_with_openssl() {
     let der = api.get("/v1/cas/inter/certificate?format=der").await;
     assert_eq!(der.bytes[0], 0x30);
     let inter_path = write(d, "inter.der", &der.bytes);
-    let (ok, out) = openssl(&["x509", "-inform", "DER", "-in", &inter_path, "-noout", "-text"]);
-    assert!(ok && out.contains("pathlen:0") && out.contains("Permitted"), "{out}");
-    let inter_path = write(d, "inter.pem", inter["certificate"]["pem"].as_str().unwrap());
+    let (ok, out) = openssl(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        &inter_path,
+        "-noout",
+        "-text",
+    ]);
+    assert!(
+        ok && out.contains("pathlen:0") && out.contains("Permitted"),
+        "{out}"
+    );
+    let inter_path = write(
+        d,
+        "inter.pem",
+        inter["certificate"]["pem"].as_str().unwrap(),
+    );
 
     let (_, csr) = openssl_csr(
         d,
@@ -122,14 +151,25 @@ async fn root_intermediate_leaf_chain_verifies_with_openssl() {
     let leaf = &issued["certificate"];
     assert_eq!(leaf["ca"], "inter");
     assert_eq!(leaf["origin"], "issued");
-    assert!(leaf["sans"].as_array().unwrap().contains(&json!("ip:10.1.2.3")));
+    assert!(
+        leaf["sans"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ip:10.1.2.3"))
+    );
     let leaf_path = write(d, "leaf.pem", issued["certificate_pem"].as_str().unwrap());
     // The chain is the intermediate then the root.
     let chain = issued["chain_pem"].as_str().unwrap();
     assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
 
     let (ok, out) = openssl(&[
-        "verify", "-CAfile", &root_path, "-untrusted", &inter_path, "-purpose", "sslserver",
+        "verify",
+        "-CAfile",
+        &root_path,
+        "-untrusted",
+        &inter_path,
+        "-purpose",
+        "sslserver",
         &leaf_path,
     ]);
     assert!(ok && out.contains(": OK"), "openssl verify: {out}");
@@ -150,20 +190,35 @@ async fn root_intermediate_leaf_chain_verifies_with_openssl() {
         "expiring_within_days=400".into(),
     ] {
         let r = api.get(&format!("/v1/certificates?{q}")).await.ok();
-        let ids: Vec<&Value> = r["certificates"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+        let ids: Vec<&Value> = r["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["id"])
+            .collect();
         assert!(ids.contains(&&leaf["id"]), "{q}: {r}");
     }
-    let r = api.get("/v1/certificates?expiring_within_days=30").await.ok();
+    let r = api
+        .get("/v1/certificates?expiring_within_days=30")
+        .await
+        .ok();
     assert!(r["certificates"].as_array().unwrap().is_empty(), "{r}");
     let id = leaf["id"].as_str().unwrap();
-    let bundle = api.get(&format!("/v1/certificates/{id}/export?format=chain")).await;
+    let bundle = api
+        .get(&format!("/v1/certificates/{id}/export?format=chain"))
+        .await;
     assert_eq!(bundle.text().matches("BEGIN CERTIFICATE").count(), 3);
-    let der = api.get(&format!("/v1/certificates/{id}/export?format=der")).await;
+    let der = api
+        .get(&format!("/v1/certificates/{id}/export?format=der"))
+        .await;
     assert_eq!(der.bytes[0], 0x30);
 
     // Another tenant sees none of it.
     let (_, other) = env.tenant("pki-other").await;
-    other.get(&format!("/v1/certificates/{id}")).await.err(404, "certificate_not_found");
+    other
+        .get(&format!("/v1/certificates/{id}"))
+        .await
+        .err(404, "certificate_not_found");
     other.get("/v1/cas/root").await.err(404, "ca_not_found");
     let cas = other.get("/v1/cas").await.ok();
     assert!(cas["cas"].as_array().unwrap().is_empty());
@@ -178,7 +233,10 @@ async fn csrs_for_tresor_keys_verify_with_openssl() {
     let (_, api) = env.tenant("pki-csr").await;
     let dir = tempfile::tempdir().unwrap();
     for alg in ["rsa-2048", "ec-p256", "ec-p384", "ed25519"] {
-        let key = api.create_key(alg).await;
+        let k = api
+            .create_key_with(json!({ "algorithm": alg, "operations": ["sign", "verify"] }))
+            .await;
+        let key = k["id"].as_str().unwrap().to_owned();
         let r = api
             .post(
                 &format!("/v1/keys/{key}/csr"),
@@ -191,15 +249,27 @@ async fn csrs_for_tresor_keys_verify_with_openssl() {
             )
             .await
             .ok();
-        let path = write(dir.path(), &format!("{alg}.csr"), r["csr"].as_str().unwrap());
+        let path = write(
+            dir.path(),
+            &format!("{alg}.csr"),
+            r["csr"].as_str().unwrap(),
+        );
         let (ok, out) = openssl(&["req", "-in", &path, "-verify", "-noout", "-text"]);
         assert!(ok, "{alg}: {out}");
-        assert!(out.contains("verify OK") || out.contains("Certificate request self-signature verify OK"), "{alg}: {out}");
-        assert!(out.contains("spiffe://example/svc") && out.contains("192.0.2.7"), "{alg}: {out}");
+        assert!(
+            out.contains("verify OK")
+                || out.contains("Certificate request self-signature verify OK"),
+            "{alg}: {out}"
+        );
+        assert!(
+            out.contains("spiffe://example/svc") && out.contains("192.0.2.7"),
+            "{alg}: {out}"
+        );
         // The CSR's public key is the key's.
         let (ok, pubout) = openssl(&["req", "-in", &path, "-pubkey", "-noout"]);
         assert!(ok);
-        assert_eq!(pubout.trim(), api.public_pem(&key).await.trim(), "{alg}");
+        let want = api.public_pem(&key).await.replace("\r\n", "\n");
+        assert_eq!(pubout.trim(), want.trim(), "{alg}");
 
         // A self-signed certificate for the same key, stored with it.
         let ss = api
@@ -210,7 +280,11 @@ async fn csrs_for_tresor_keys_verify_with_openssl() {
             .await
             .ok();
         assert_eq!(ss["certificate"]["key_id"], key.as_str());
-        let cert = write(dir.path(), &format!("{alg}.pem"), ss["certificate_pem"].as_str().unwrap());
+        let cert = write(
+            dir.path(),
+            &format!("{alg}.pem"),
+            ss["certificate_pem"].as_str().unwrap(),
+        );
         let (ok, out) = openssl(&["verify", "-CAfile", &cert, &cert]);
         assert!(ok, "{alg} self-signed: {out}");
     }
@@ -224,9 +298,12 @@ async fn csrs_for_tresor_keys_verify_with_openssl() {
     api.post(&format!("/v1/keys/{ec}/csr"), json!({ "subject": "XX=1" }))
         .await
         .err(400, "invalid_argument");
-    api.post(&format!("/v1/keys/{ec}/csr"), json!({ "subject": "CN=x", "dns": ["bad name"] }))
-        .await
-        .err(400, "invalid_argument");
+    api.post(
+        &format!("/v1/keys/{ec}/csr"),
+        json!({ "subject": "CN=x", "dns": ["bad name"] }),
+    )
+    .await
+    .err(400, "invalid_argument");
 }
 
 #[tokio::test]
@@ -257,24 +334,50 @@ async fn revocation_updates_the_crl_and_openssl_rejects_the_certificate() {
     let crl1 = api.get("/v1/cas/root/crl").await;
     assert_eq!(crl1.headers["content-type"], "application/pkix-crl");
     let crl1_path = write(d, "crl1.der", &crl1.bytes);
-    let (ok, out) = openssl(&["crl", "-inform", "DER", "-in", &crl1_path, "-noout", "-text", "-CAfile", &root_path]);
-    assert!(ok && out.contains("No Revoked Certificates") && out.contains("verify OK"), "{out}");
-    let crl1_pem = write(d, "crl1.pem", api.get("/v1/cas/root/crl?format=pem").await.bytes);
-    let (ok, out) = openssl(&["verify", "-crl_check", "-CAfile", &root_path, "-CRLfile", &crl1_pem, &leaf_path]);
+    let (ok, out) = openssl(&[
+        "crl", "-inform", "DER", "-in", &crl1_path, "-noout", "-text", "-CAfile", &root_path,
+    ]);
+    assert!(
+        ok && out.contains("No Revoked Certificates") && out.contains("verify OK"),
+        "{out}"
+    );
+    let crl1_pem = write(
+        d,
+        "crl1.pem",
+        api.get("/v1/cas/root/crl?format=pem").await.bytes,
+    );
+    let (ok, out) = openssl(&[
+        "verify",
+        "-crl_check",
+        "-CAfile",
+        &root_path,
+        "-CRLfile",
+        &crl1_pem,
+        &leaf_path,
+    ]);
     assert!(ok, "before revocation: {out}");
 
     let id = issued["certificate"]["id"].as_str().unwrap();
-    api.post(&format!("/v1/certificates/{id}/revoke"), json!({ "reason": "bogus" }))
-        .await
-        .err(400, "invalid_argument");
+    api.post(
+        &format!("/v1/certificates/{id}/revoke"),
+        json!({ "reason": "bogus" }),
+    )
+    .await
+    .err(400, "invalid_argument");
     let revoked = api
-        .post(&format!("/v1/certificates/{id}/revoke"), json!({ "reason": "key-compromise" }))
+        .post(
+            &format!("/v1/certificates/{id}/revoke"),
+            json!({ "reason": "key-compromise" }),
+        )
         .await
         .ok();
     assert_eq!(revoked["revocation_reason"], "key-compromise");
-    api.post(&format!("/v1/certificates/{id}/revoke"), json!({ "reason": "superseded" }))
-        .await
-        .err(409, "already_revoked");
+    api.post(
+        &format!("/v1/certificates/{id}/revoke"),
+        json!({ "reason": "superseded" }),
+    )
+    .await
+    .err(409, "already_revoked");
 
     let crl2 = api
         .client
@@ -288,10 +391,26 @@ async fn revocation_updates_the_crl_and_openssl_rejects_the_certificate() {
     let text = crl2.text().await.unwrap();
     assert!(text.starts_with("-----BEGIN X509 CRL-----"), "{text}");
     let crl2_path = write(d, "crl2.pem", &text);
-    let (ok, out) = openssl(&["crl", "-in", &crl2_path, "-noout", "-text", "-CAfile", &root_path]);
-    let serial = issued["certificate"]["serial"].as_str().unwrap().to_uppercase();
-    assert!(ok && out.contains(&serial) && out.contains("Key Compromise"), "{out}");
-    let (ok, out) = openssl(&["verify", "-crl_check", "-CAfile", &root_path, "-CRLfile", &crl2_path, &leaf_path]);
+    let (ok, out) = openssl(&[
+        "crl", "-in", &crl2_path, "-noout", "-text", "-CAfile", &root_path,
+    ]);
+    let serial = issued["certificate"]["serial"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
+    assert!(
+        ok && out.contains(&serial) && out.contains("Key Compromise"),
+        "{out}"
+    );
+    let (ok, out) = openssl(&[
+        "verify",
+        "-crl_check",
+        "-CAfile",
+        &root_path,
+        "-CRLfile",
+        &crl2_path,
+        &leaf_path,
+    ]);
     assert!(!ok && out.contains("revoked"), "after revocation: {out}");
 
     let ca = api.get("/v1/cas/root").await.ok();
@@ -311,12 +430,54 @@ async fn profiles_refuse_bad_csrs_and_audit_the_denial() {
     let d = dir.path();
     create_ca(&api, "ca", "ec-p256", None, &["example.com"]).await;
     let cases: Vec<(&str, Vec<&str>, &str, Vec<&str>, &str)> = vec![
-        ("email-san", EC256.to_vec(), "/CN=a.example.com", vec!["subjectAltName=DNS:a.example.com,email:x@example.com"], "email subject alternative names are not allowed"),
-        ("rsa1024", vec!["-newkey", "rsa:1024"], "/CN=a.example.com", vec!["subjectAltName=DNS:a.example.com"], "RSA-1024 key is too weak"),
-        ("ca-true", EC256.to_vec(), "/CN=a.example.com", vec!["subjectAltName=DNS:a.example.com", "basicConstraints=critical,CA:TRUE"], "CA:TRUE"),
-        ("eku", EC256.to_vec(), "/CN=a.example.com", vec!["subjectAltName=DNS:a.example.com", "extendedKeyUsage=codeSigning"], "extended key usage"),
-        ("domain", EC256.to_vec(), "/CN=evil.org", vec!["subjectAltName=DNS:evil.org"], "outside the CA's allowed domains"),
-        ("no-san", EC256.to_vec(), "/CN=a.example.com", vec![], "at least one DNS or IP"),
+        (
+            "email-san",
+            EC256.to_vec(),
+            "/CN=a.example.com",
+            vec!["subjectAltName=DNS:a.example.com,email:x@example.com"],
+            "email subject alternative names are not allowed",
+        ),
+        (
+            "rsa1024",
+            vec!["-newkey", "rsa:1024"],
+            "/CN=a.example.com",
+            vec!["subjectAltName=DNS:a.example.com"],
+            "RSA-1024 key is too weak",
+        ),
+        (
+            "ca-true",
+            EC256.to_vec(),
+            "/CN=a.example.com",
+            vec![
+                "subjectAltName=DNS:a.example.com",
+                "basicConstraints=critical,CA:TRUE",
+            ],
+            "CA:TRUE",
+        ),
+        (
+            "eku",
+            EC256.to_vec(),
+            "/CN=a.example.com",
+            vec![
+                "subjectAltName=DNS:a.example.com",
+                "extendedKeyUsage=codeSigning",
+            ],
+            "extended key usage",
+        ),
+        (
+            "domain",
+            EC256.to_vec(),
+            "/CN=evil.org",
+            vec!["subjectAltName=DNS:evil.org"],
+            "outside the CA's allowed domains",
+        ),
+        (
+            "no-san",
+            EC256.to_vec(),
+            "/CN=a.example.com",
+            vec![],
+            "at least one DNS or IP",
+        ),
     ];
     for (name, newkey, subj, exts, why) in cases {
         let (_, csr) = openssl_csr(d, name, &newkey, subj, &exts);
@@ -325,20 +486,38 @@ async fn profiles_refuse_bad_csrs_and_audit_the_denial() {
         assert!(e["message"].as_str().unwrap().contains(why), "{name}: {e}");
     }
     // A CSR whose signature does not verify.
-    let (_, csr) = openssl_csr(d, "ok", EC256, "/CN=a.example.com", &["subjectAltName=DNS:a.example.com"]);
+    let (_, csr) = openssl_csr(
+        d,
+        "ok",
+        EC256,
+        "/CN=a.example.com",
+        &["subjectAltName=DNS:a.example.com"],
+    );
     let der = pem::parse(&csr).unwrap().into_contents();
     let mut bad = der.clone();
     let n = bad.len();
     bad[n - 5] ^= 1;
     let bad_pem = pem::encode(&pem::Pem::new("CERTIFICATE REQUEST", bad));
-    sign(&api, "ca", &bad_pem, "server-tls").await.err(400, "invalid_argument");
-    sign(&api, "ca", "not pem", "server-tls").await.err(400, "invalid_argument");
-    sign(&api, "ca", &csr, "nope").await.err(400, "invalid_argument");
-    sign(&api, "nope", &csr, "server-tls").await.err(404, "ca_not_found");
+    sign(&api, "ca", &bad_pem, "server-tls")
+        .await
+        .err(400, "invalid_argument");
+    sign(&api, "ca", "not pem", "server-tls")
+        .await
+        .err(400, "invalid_argument");
+    sign(&api, "ca", &csr, "nope")
+        .await
+        .err(400, "invalid_argument");
+    sign(&api, "nope", &csr, "server-tls")
+        .await
+        .err(404, "ca_not_found");
 
     // Nothing was issued: only the CA's own certificate is stored.
     let certs = api.get("/v1/certificates").await.ok();
-    assert_eq!(certs["certificates"].as_array().unwrap().len(), 1, "{certs}");
+    assert_eq!(
+        certs["certificates"].as_array().unwrap().len(),
+        1,
+        "{certs}"
+    );
     // Each refusal is one audit record, outcome denied.
     let denied: Vec<Value> = api
         .audit()
@@ -347,16 +526,25 @@ async fn profiles_refuse_bad_csrs_and_audit_the_denial() {
         .filter(|r| r["action"] == "ca.sign" && r["outcome"] == "denied")
         .collect();
     assert_eq!(denied.len(), 6, "{denied:?}");
-    assert!(denied.iter().all(|r| r["error_code"] == "profile_violation"));
+    assert!(
+        denied
+            .iter()
+            .all(|r| r["error_code"] == "profile_violation")
+    );
 
     // The valid CSR is then issued, and a readonly caller may not.
     sign(&api, "ca", &csr, "server-tls").await.ok();
     let ro = api.as_token(&api.api_key("readonly").await);
-    sign(&ro, "ca", &csr, "server-tls").await.err(403, "forbidden");
-    ro.get("/v1/certificates").await.ok();
-    ro.post("/v1/cas", json!({"name": "x", "algorithm": "ec-p256", "subject": "CN=x", "validity_days": 1}))
+    sign(&ro, "ca", &csr, "server-tls")
         .await
         .err(403, "forbidden");
+    ro.get("/v1/certificates").await.ok();
+    ro.post(
+        "/v1/cas",
+        json!({"name": "x", "algorithm": "ec-p256", "subject": "CN=x", "validity_days": 1}),
+    )
+    .await
+    .err(403, "forbidden");
 }
 
 #[tokio::test]
@@ -370,13 +558,29 @@ async fn import_and_trust_anchors() {
     let key = p(dir.path(), "ext.key");
     let cert = p(dir.path(), "ext.pem");
     let (ok, out) = openssl(&[
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-keyout", &key, "-out", &cert, "-subj", "/CN=External Root", "-days", "5",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &cert,
+        "-subj",
+        "/CN=External Root",
+        "-days",
+        "5",
     ]);
     assert!(ok, "{out}");
     let pem_text = std::fs::read_to_string(&cert).unwrap();
     let r = api
-        .post("/v1/certificates/import", json!({ "pem": pem_text, "trust_anchor": true }))
+        .post(
+            "/v1/certificates/import",
+            json!({ "pem": pem_text, "trust_anchor": true }),
+        )
         .await
         .ok();
     let c = &r["certificates"][0];
@@ -384,13 +588,21 @@ async fn import_and_trust_anchors() {
     assert_eq!(c["trust_anchor"], true);
     let anchors = api.get("/v1/certificates?trust_anchor=true").await.ok();
     assert_eq!(anchors["certificates"].as_array().unwrap().len(), 1);
-    let soon = api.get("/v1/certificates?expiring_within_days=10").await.ok();
+    let soon = api
+        .get("/v1/certificates?expiring_within_days=10")
+        .await
+        .ok();
     assert_eq!(soon["certificates"][0]["id"], c["id"]);
     api.post("/v1/certificates/import", json!({ "pem": "garbage" }))
         .await
         .err(400, "invalid_argument");
-    api.post("/v1/certificates/import", json!({ "pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }))
+    api.post(
+        "/v1/certificates/import",
+        json!({ "pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }),
+    )
+    .await
+    .err(400, "invalid_argument");
+    api.get("/v1/certificates?expiring_within_days=x")
         .await
         .err(400, "invalid_argument");
-    api.get("/v1/certificates?expiring_within_days=x").await.err(400, "invalid_argument");
 }

@@ -161,6 +161,11 @@ pub fn csr(spec: &CertSpec, key: &SignerKey) -> Result<Unsigned, X509Error> {
     if spec.ca.is_none() {
         params.is_ca = IsCa::NoCa;
     }
+    // Fields a CSR cannot carry (the issuer decides them).
+    params.serial_number = None;
+    params.use_authority_key_identifier_extension = false;
+    params.name_constraints = None;
+    params.crl_distribution_points = Vec::new();
     let slot = Default::default();
     let cap = Capture::new(key, &slot);
     let req = params.serialize_request(&cap)?;

@@ -152,6 +152,18 @@ pub struct CsrInfo {
     pub subject: String,
 }
 
+/// The subject key kind of a DER CSR, without verifying it (so a profile
+/// can refuse a weak key before its signature is even checked: the
+/// verifier itself rejects RSA keys under 2048 bits).
+pub fn csr_key(der: &[u8]) -> Result<KeyKind, X509Error> {
+    if der.len() > MAX_DER {
+        return Err(invalid("CSR is too large"));
+    }
+    let (_, raw) = x509_parser18::certification_request::X509CertificationRequest::from_der(der)
+        .map_err(|_| invalid("not a PKCS#10 certificate request"))?;
+    Ok(KeyKind::of(&raw.certification_request_info.subject_pki))
+}
+
 /// Parses and verifies a DER CSR.
 pub fn parse_csr(der: &[u8]) -> Result<CsrInfo, X509Error> {
     if der.len() > MAX_DER {

@@ -17,7 +17,7 @@ pub use build::{
 };
 pub use dn::parse_dn;
 pub use error::X509Error;
-pub use inspect::{CertInfo, CsrInfo, KeyKind, parse_cert, parse_csr, pem_to_ders};
+pub use inspect::{CertInfo, CsrInfo, KeyKind, csr_key, parse_cert, parse_csr, pem_to_ders};
 pub use profile::{Profile, ProfileRules};
 pub use rcgen::{ExtendedKeyUsagePurpose, KeyUsagePurpose, RevocationReason, SanType};
 pub use sign::{SigAlg, SignerKey, Unsigned};

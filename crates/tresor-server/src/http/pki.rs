@@ -165,6 +165,23 @@ fn names(
     }
 }
 
+/// A serial as stored: lowercase hex, whole bytes, no leading zero byte
+/// (`0A:1B`, `a1b` and `000a1b` all become `0a1b`).
+fn normalize_serial(s: &str) -> String {
+    let mut h: String = s
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if h.len() % 2 == 1 {
+        h.insert(0, '0');
+    }
+    while h.len() > 2 && h.starts_with("00") {
+        h.drain(..2);
+    }
+    h
+}
+
 fn binary(content_type: &'static str, body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
@@ -382,9 +399,7 @@ pub async fn list_certificates(
     let filter = CertificateFilter {
         subject: q.subject,
         san: q.san,
-        serial: q
-            .serial
-            .map(|v| v.replace(':', "").trim_start_matches('0').to_string()),
+        serial: q.serial.as_deref().map(normalize_serial),
         issuer: q.issuer,
         ca: q.ca,
         expires_before,
@@ -475,4 +490,17 @@ pub async fn revoke_certificate(
         .revoke_certificate(&c, &cert_id(&id)?, &r.reason)
         .await?;
     Ok(Json(cert_response(cert)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_serial;
+
+    #[test]
+    fn serials_normalize() {
+        assert_eq!(normalize_serial("0A:1B"), "0a1b");
+        assert_eq!(normalize_serial("a1b"), "0a1b");
+        assert_eq!(normalize_serial("000a1b"), "0a1b");
+        assert_eq!(normalize_serial("00"), "00");
+    }
 }

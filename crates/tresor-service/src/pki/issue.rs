@@ -4,7 +4,7 @@
 use tresor_core::{Action, Caller, Change, KeyId, Timestamp};
 use tresor_x509::{
     CaSpec, CertSpec, ExtendedKeyUsagePurpose as Eku, Issuing, KeyKind, KeyUsagePurpose as Ku,
-    Profile, Subject, csr, issue, issue_for_csr, parse_csr, pem_to_ders, self_signed,
+    Profile, Subject, csr, csr_key, issue, issue_for_csr, parse_csr, pem_to_ders, self_signed,
 };
 
 use super::signing::{cert_record, serial};
@@ -195,6 +195,9 @@ impl Kms {
             let [der] = ders.as_slice() else {
                 return Err(ServiceError::invalid("csr", "expected exactly one CSR"));
             };
+            profile
+                .check_key(csr_key(der).map_err(x509_err("csr"))?)
+                .map_err(x509_err("csr"))?;
             let info = parse_csr(der).map_err(x509_err("csr"))?;
             op.detail("subject", info.subject.clone());
             let (ca_rec, ca_cert, ca_signer) = self.load_ca_signer(caller, ca).await?;
