@@ -606,3 +606,95 @@ async fn import_and_trust_anchors() {
         .await
         .err(400, "invalid_argument");
 }
+
+/// A TLS server presenting a Tresor-issued chain (root -> intermediate ->
+/// leaf for a key made by openssl), and rustls clients: one trusting the
+/// Tresor root completes the handshake; one trusting another root fails.
+#[tokio::test]
+async fn tls_handshake_with_a_tresor_issued_certificate() {
+    use std::sync::Arc;
+
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    if !have_openssl() {
+        return;
+    }
+    let env = Env::shared();
+    let (_, api) = env.tenant("pki-tls").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = create_ca(&api, "root", "ec-p384", None, &[]).await;
+    create_ca(&api, "inter", "ec-p256", Some("root"), &["localhost"]).await;
+    let other = create_ca(&api, "other", "ec-p256", None, &[]).await;
+    let (key_path, csr) = openssl_csr(
+        d,
+        "srv",
+        EC256,
+        "/CN=localhost",
+        &["subjectAltName=DNS:localhost,IP:127.0.0.1"],
+    );
+    let issued = sign(&api, "inter", &csr, "server-tls").await.ok();
+
+    let pem_der = |s: &str| CertificateDer::from_pem_slice(s.as_bytes()).unwrap();
+    let mut chain = vec![pem_der(issued["certificate_pem"].as_str().unwrap())];
+    chain.extend(
+        CertificateDer::pem_slice_iter(issued["chain_pem"].as_str().unwrap().as_bytes())
+            .map(|c| c.unwrap())
+            .take(1),
+    );
+    let key = PrivateKeyDer::from_pem_file(&key_path).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(tresor_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let mut buf = [0u8; 4];
+                    if tls.read_exact(&mut buf).await.is_ok() {
+                        let _ = tls.write_all(b"pong").await;
+                        let _ = tls.shutdown().await;
+                    }
+                }
+            });
+        }
+    });
+
+    let connector = |root_pem: &str| {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(pem_der(root_pem)).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(tresor_server::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        tokio_rustls::TlsConnector::from(Arc::new(config))
+    };
+    let good = connector(root["certificate"]["pem"].as_str().unwrap());
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut tls = good
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .expect("handshake with a client trusting the Tresor root");
+    tls.write_all(b"ping").await.unwrap();
+    let mut buf = [0u8; 4];
+    tls.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"pong");
+
+    let bad = connector(other["certificate"]["pem"].as_str().unwrap());
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let r = bad
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await;
+    assert!(r.is_err(), "a client trusting another root must refuse");
+}
