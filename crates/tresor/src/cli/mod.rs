@@ -7,6 +7,7 @@ pub mod db;
 mod evidence;
 mod key_view;
 pub mod keys;
+pub mod pki;
 
 use std::path::PathBuf;
 
@@ -89,6 +90,12 @@ pub enum Command {
     /// Database schema (migrate, status) and moving a deployment (copy).
     #[command(subcommand)]
     Db(db::DbCmd),
+    /// Certificate authorities: create, sign CSRs, issue, CRLs.
+    #[command(subcommand)]
+    Ca(pki::CaCmd),
+    /// Certificates: CSRs, self-signed, store, export, import, revoke, expiry.
+    #[command(subcommand)]
+    Cert(pki::CertCmd),
 }
 
 impl GlobalArgs {
@@ -119,6 +126,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(cmd) => audit::run(cmd, &cli.global, out).await,
         Command::SelfTest => evidence::self_test(&cli.global, out).await,
         Command::Db(cmd) => db::run(cmd, out).await,
+        Command::Ca(cmd) => pki::run_ca(cmd, &cli.global.client()?, out).await,
+        Command::Cert(cmd) => pki::run_cert(cmd, &cli.global.client()?, out).await,
     }
 }
 
