@@ -429,7 +429,8 @@ async fn profiles_refuse_bad_csrs_and_audit_the_denial() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     create_ca(&api, "ca", "ec-p256", None, &["example.com"]).await;
-    let cases: Vec<(&str, Vec<&str>, &str, Vec<&str>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             "email-san",
             EC256.to_vec(),
