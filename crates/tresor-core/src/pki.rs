@@ -66,6 +66,8 @@ pub struct CertificateFilter {
     pub expires_before: Option<Timestamp>,
     pub trust_anchor: Option<bool>,
     pub revoked: Option<bool>,
+    /// Only ids after this one (paging in id order).
+    pub after: Option<CertId>,
     /// 0: the default (100); at most 1000.
     pub limit: u32,
 }

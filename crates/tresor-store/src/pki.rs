@@ -265,6 +265,9 @@ macro_rules! pki_queries {
             if let Some(ca) = &f.ca {
                 q.push(" AND ca = ").push_bind(ca.clone());
             }
+            if let Some(after) = &f.after {
+                q.push(" AND id > ").push_bind(after.to_string());
+            }
             if let Some(t) = f.expires_before {
                 q.push(" AND not_after <= ").push_bind(t.unix_micros());
             }

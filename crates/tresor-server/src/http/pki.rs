@@ -405,6 +405,7 @@ pub async fn list_certificates(
         expires_before,
         trust_anchor: q.trust_anchor,
         revoked: q.revoked,
+        after: None,
         limit: q.limit.unwrap_or(0),
     };
     let certs = s.kms.list_certificates(&c, filter).await?;
