@@ -131,6 +131,7 @@ pub enum Action {
     CaGet,
     CaSign,
     CaCrl,
+    CaOcsp,
 }
 
 impl Action {
@@ -207,6 +208,7 @@ impl Action {
             CaGet => "ca.get",
             CaSign => "ca.sign",
             CaCrl => "ca.crl",
+            CaOcsp => "ca.ocsp",
         }
     }
 
@@ -237,7 +239,7 @@ impl Action {
             KeyDestroy | AuditVerify | ApiKeyCreate | ApiKeyList | ApiKeyRevoke
             | CertPrincipalCreate | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
             TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,
-            CertList | CertGet | CaList | CaGet | CaCrl => Some(Role::Readonly),
+            CertList | CertGet | CaList | CaGet | CaCrl | CaOcsp => Some(Role::Readonly),
             CertCsr | CertSelfSign | CertIssue | CertRevoke | CaSign => Some(Role::User),
             // CAs and trust anchors shape what the whole tenant trusts.
             CaCreate | CertImport => Some(Role::Admin),

@@ -699,3 +699,126 @@ async fn tls_handshake_with_a_tresor_issued_certificate() {
         .await;
     assert!(r.is_err(), "a client trusting another root must refuse");
 }
+
+/// `openssl ocsp` against the CA's responder: good, then revoked after
+/// revocation, unknown for a serial the CA never issued; a malformed
+/// request gets a malformedRequest response.
+#[tokio::test]
+async fn ocsp_responder_answers_openssl() {
+    if !have_openssl() {
+        return;
+    }
+    let env = Env::shared();
+    let (_, api) = env.tenant("pki-ocsp").await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = create_ca(&api, "root", "ec-p256", None, &[]).await;
+    let inter = create_ca(&api, "inter", "rsa-2048", Some("root"), &[]).await;
+    let root_path = write(d, "root.pem", root["certificate"]["pem"].as_str().unwrap());
+    let inter_path = write(
+        d,
+        "inter.pem",
+        inter["certificate"]["pem"].as_str().unwrap(),
+    );
+    let issue = |cn: &'static str| {
+        let api = api.clone();
+        async move {
+            api.post(
+                "/v1/cas/inter/issue",
+                json!({"algorithm": "ec-p256", "profile": "server-tls", "subject": format!("CN={cn}"),
+                       "dns": [cn], "validity_days": 30}),
+            )
+            .await
+            .ok()
+        }
+    };
+    let leaf = issue("ocsp.example.com").await;
+    let leaf_path = write(d, "leaf.pem", leaf["certificate_pem"].as_str().unwrap());
+    let url = format!("{}/v1/cas/inter/ocsp", api.base);
+    let auth = format!("Authorization=Bearer {}", api.token.as_deref().unwrap());
+    let ask = |cert: String| {
+        let (url, auth, root_path, inter_path) = (
+            url.clone(),
+            auth.clone(),
+            root_path.clone(),
+            inter_path.clone(),
+        );
+        async move {
+            tokio::task::spawn_blocking(move || {
+                openssl(&[
+                    "ocsp",
+                    "-issuer",
+                    &inter_path,
+                    "-cert",
+                    &cert,
+                    "-url",
+                    &url,
+                    "-header",
+                    &auth,
+                    "-CAfile",
+                    &root_path,
+                    "-verify_other",
+                    &inter_path,
+                ])
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let (ok, out) = ask(leaf_path.clone()).await;
+    assert!(
+        ok && out.contains(": good") && out.contains("Response verify OK"),
+        "{out}"
+    );
+
+    let id = leaf["certificate"]["id"].as_str().unwrap();
+    api.post(
+        &format!("/v1/certificates/{id}/revoke"),
+        json!({"reason": "key-compromise"}),
+    )
+    .await
+    .ok();
+    let (ok, out) = ask(leaf_path).await;
+    assert!(
+        ok && out.contains(": revoked") && out.contains("keyCompromise"),
+        "{out}"
+    );
+
+    // A certificate of another CA (same issuer name would differ anyway).
+    let other = issue("other.example.com").await;
+    let other_id = other["certificate"]["id"].as_str().unwrap();
+    let other_path = write(d, "other.pem", other["certificate_pem"].as_str().unwrap());
+    let (ok, out) = ask(other_path.clone()).await;
+    assert!(ok && out.contains(": good"), "{other_id}: {out}");
+    // The root's responder does not know the intermediate's leaf.
+    let url_root = format!("{}/v1/cas/root/ocsp", api.base);
+    let (_, out) = openssl(&[
+        "ocsp",
+        "-issuer",
+        &inter_path,
+        "-cert",
+        &other_path,
+        "-url",
+        &url_root,
+        "-header",
+        &auth,
+        "-CAfile",
+        &root_path,
+        "-no_nonce",
+    ]);
+    assert!(out.contains(": unknown"), "{out}");
+
+    // Garbage: a malformedRequest OCSP response, not an HTTP error.
+    let r = api
+        .raw(
+            reqwest::Method::POST,
+            "/v1/cas/inter/ocsp",
+            b"garbage".to_vec(),
+            "application/ocsp-request",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.bytes, vec![0x30, 0x03, 0x0a, 0x01, 0x01]);
+    let audit = api.audit().await;
+    assert!(audit.iter().any(|a| a["action"] == "ca.ocsp"), "audited");
+}

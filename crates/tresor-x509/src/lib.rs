@@ -9,6 +9,7 @@ mod build;
 mod dn;
 mod error;
 mod inspect;
+mod ocsp;
 mod profile;
 mod sign;
 
@@ -18,6 +19,10 @@ pub use build::{
 pub use dn::parse_dn;
 pub use error::X509Error;
 pub use inspect::{CertInfo, CsrInfo, KeyKind, csr_key, parse_cert, parse_csr, pem_to_ders};
+pub use ocsp::{
+    CertIdHash, OcspCertId, OcspRequest, OcspStatus, issuer_parts, ocsp_error, ocsp_response,
+    ocsp_response_data, parse_ocsp_request,
+};
 pub use profile::{Profile, ProfileRules};
 pub use rcgen::{ExtendedKeyUsagePurpose, KeyUsagePurpose, RevocationReason, SanType};
 pub use sign::{SigAlg, SignerKey, Unsigned};

@@ -162,7 +162,7 @@ impl Unsigned {
 
 /// `(header length, content length)` of the DER element at the start of
 /// `buf`, which must carry `tag` and fit in `buf`.
-fn tlv(buf: &[u8], tag: u8) -> Result<(usize, usize), X509Error> {
+pub(crate) fn tlv(buf: &[u8], tag: u8) -> Result<(usize, usize), X509Error> {
     let bad = || invalid("malformed DER");
     if buf.first() != Some(&tag) {
         return Err(bad());
@@ -188,7 +188,7 @@ fn tlv(buf: &[u8], tag: u8) -> Result<(usize, usize), X509Error> {
 }
 
 /// One DER element.
-fn encode(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn encode(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {

@@ -145,6 +145,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/cas/{ca}/crl", get(pki::ca_crl))
         .route("/v1/cas/{ca}/sign", post(pki::sign_csr))
         .route("/v1/cas/{ca}/issue", post(pki::issue))
+        .route("/v1/cas/{ca}/ocsp", post(pki::ocsp))
         .route("/v1/certificates", get(pki::list_certificates))
         .route("/v1/certificates/import", post(pki::import_certificates))
         .route("/v1/certificates/{id}", get(pki::get_certificate))

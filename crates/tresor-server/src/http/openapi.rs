@@ -86,6 +86,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/certificates/{id}"),
     ("get", "/v1/certificates/{id}/export"),
     ("post", "/v1/certificates/{id}/revoke"),
+    ("post", "/v1/cas/{ca}/ocsp"),
 ];
 
 /// The API description.
@@ -121,7 +122,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         pki::create_csr, pki::self_signed, pki::create_ca, pki::list_cas, pki::get_ca,
         pki::ca_certificate, pki::ca_crl, pki::sign_csr, pki::issue, pki::list_certificates,
         pki::import_certificates, pki::get_certificate, pki::export_certificate,
-        pki::revoke_certificate,
+        pki::revoke_certificate, pki::ocsp,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

@@ -493,6 +493,20 @@ pub async fn revoke_certificate(
     Ok(Json(cert_response(cert)))
 }
 
+#[utoipa::path(post, path = "/v1/cas/{ca}/ocsp", tag = "pki", params(CaPath),
+    request_body(content = String, content_type = "application/ocsp-request", description = "DER OCSPRequest (RFC 6960)"),
+    responses((status = 200, description = "DER OCSPResponse signed by the CA key (`malformedRequest` for a bad request)", content_type = "application/ocsp-response", body = String),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn ocsp(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(CaPath { ca }): Path<CaPath>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let resp = s.kms.ocsp(&c, &ca, &body).await?;
+    Ok(binary("application/ocsp-response", resp))
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize_serial;

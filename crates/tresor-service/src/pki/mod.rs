@@ -6,6 +6,7 @@
 mod cas;
 mod certs;
 mod issue;
+mod ocsp;
 mod signing;
 pub mod types;
 

@@ -37,7 +37,7 @@ pub(crate) fn sig_alg(alg: Algorithm) -> Result<SigAlg> {
     })
 }
 
-fn scheme(alg: SigAlg) -> SignScheme {
+pub(crate) fn scheme(alg: SigAlg) -> SignScheme {
     match alg {
         SigAlg::RsaPkcs1Sha256 => SignScheme::RsaPkcs1(HashAlg::Sha256),
         SigAlg::Ed25519 => SignScheme::Ed25519,

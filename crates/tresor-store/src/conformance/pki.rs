@@ -113,8 +113,10 @@ pub async fn certificates_and_cas(store: Arc<dyn Store>) {
     );
     assert_eq!(list(f(|f| f.trust_anchor = Some(true))).await, vec![c2.id]);
     assert_eq!(list(f(|f| f.limit = 1)).await, vec![both[0]]);
-    let mut after = CertificateFilter::default();
-    after.after = Some(both[0]);
+    let after = CertificateFilter {
+        after: Some(both[0]),
+        ..Default::default()
+    };
     assert_eq!(list(after).await, vec![both[1]]);
 
     let revoke = |at_s| Change::RevokeCertificate {
