@@ -105,6 +105,9 @@ pub struct CaResponse {
     pub certificate: CertificateResponse,
     /// Issuers of the CA certificate up to the root, PEM, nearest first.
     pub chain_pem: String,
+    /// The provider holding the CA key (the key itself is internal: it
+    /// signs only through the CA operations).
+    pub key_provider: String,
 }
 
 /// `GET /v1/cas`.

@@ -110,6 +110,19 @@ async fn root_intermediate_leaf_chain_verifies_with_openssl() {
     assert_eq!(root["certificate"]["is_ca"], true);
     let inter = create_ca(&api, "inter", "rsa-2048", Some("root"), &["example.com"]).await;
     assert_eq!(inter["ca"]["parent"], "root");
+    assert_eq!(inter["key_provider"], "software");
+    // The CA key signs only through the CA: the key API cannot reach it, so
+    // no arbitrary data (a forged certificate) can be signed with it.
+    let ca_key = root["ca"]["key_id"].as_str().unwrap();
+    api.get(&format!("/v1/keys/{ca_key}"))
+        .await
+        .err(404, "key_not_found");
+    api.post(
+        &format!("/v1/keys/{ca_key}/sign"),
+        json!({"message": "AAAA"}),
+    )
+    .await
+    .err(404, "key_not_found");
     assert_eq!(inter["chain_pem"], root["certificate"]["pem"]);
 
     let root_pem = api.get("/v1/cas/root/certificate").await;

@@ -135,6 +135,7 @@ fn ca_summary(c: CaRecord) -> api::CaSummary {
 
 fn ca_response(d: CaDetails) -> api::CaResponse {
     api::CaResponse {
+        key_provider: d.key_provider,
         chain_pem: chain_pem(&d.chain),
         certificate: cert_response(d.certificate),
         ca: ca_summary(d.ca),

@@ -14,7 +14,6 @@ use super::types::{CaDetails, CreateCaRequest};
 use super::x509_err;
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
-use crate::resolve::KeyRef;
 
 /// Longest chain followed (a loop guard).
 const MAX_DEPTH: usize = 8;
@@ -112,6 +111,7 @@ impl Kms {
                     req.algorithm,
                     req.provider.clone(),
                     format!("CA key ({})", req.name),
+                    true,
                 )
                 .await?;
             let spec = CertSpec {
@@ -184,6 +184,7 @@ impl Kms {
             changes.push(Change::CreateCa(ca.clone()));
             self.commit(&mut op, changes).await?;
             Ok(CaDetails {
+                key_provider: signer.key.provider.to_string(),
                 ca,
                 certificate: cert,
                 chain,
@@ -213,10 +214,12 @@ impl Kms {
             let ca = self.load_ca(&caller.tenant, name).await?;
             let certificate = self.ca_cert(&ca).await?;
             let chain = self.chain_of(&caller.tenant, ca.parent.as_deref()).await?;
+            let key_provider = self.ca_key(&ca).await?.provider.to_string();
             Ok(CaDetails {
                 ca,
                 certificate,
                 chain,
+                key_provider,
             })
         }
         .await;
@@ -244,6 +247,14 @@ impl Kms {
             .ok_or(ServiceError::NotFound { what: "CA" })
     }
 
+    /// The CA's key (internal: not reachable through the key API).
+    pub(crate) async fn ca_key(&self, ca: &CaRecord) -> Result<tresor_core::KeyRecord> {
+        self.store()
+            .get_key(&ca.tenant, &ca.key_id)
+            .await?
+            .ok_or(ServiceError::Internal("CA without its key"))
+    }
+
     async fn ca_cert(&self, ca: &CaRecord) -> Result<CertificateRecord> {
         self.store()
             .get_certificate(&ca.tenant, &ca.cert_id)
@@ -264,9 +275,7 @@ impl Kms {
                 "the certificate of CA '{name}' is revoked"
             )));
         }
-        let key = self
-            .load_key(&caller.tenant, &KeyRef::Id(ca.key_id))
-            .await?;
+        let key = self.ca_key(&ca).await?;
         let signer = self.key_signer(key).await?;
         Ok((ca, cert, signer))
     }

@@ -290,6 +290,7 @@ impl Kms {
                     req.algorithm,
                     req.provider.clone(),
                     format!("certificate key ({})", req.names.subject),
+                    false,
                 )
                 .await?;
             let now = self.now();

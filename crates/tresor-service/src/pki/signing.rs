@@ -94,6 +94,7 @@ impl Kms {
         algorithm: Algorithm,
         provider: Option<tresor_core::ProviderId>,
         description: String,
+        internal: bool,
     ) -> Result<(KeySigner, VersionRecord)> {
         let alg = sig_alg(algorithm)?;
         let mut spec = KeySpec::new(algorithm);
@@ -101,7 +102,11 @@ impl Kms {
         spec.provider = provider;
         spec.description = description;
         self.validate_spec(&spec, false)?;
-        let (key, version) = self.new_key_record(caller, &spec, KeyOrigin::Generated)?;
+        let (mut key, version) = self.new_key_record(caller, &spec, KeyOrigin::Generated)?;
+        // A CA key signs only through the CA operations (profiles, audit):
+        // internal keys cannot be named by the key API, so nobody can sign
+        // arbitrary data (a forged certificate) with it.
+        key.internal = internal;
         self.note_binding(op, &spec, &key);
         op.detail("key_id", key.id.to_string());
         let made = self

@@ -85,4 +85,6 @@ pub struct CaDetails {
     pub ca: CaRecord,
     pub certificate: CertificateRecord,
     pub chain: Vec<Vec<u8>>,
+    /// The provider holding the CA key.
+    pub key_provider: String,
 }
