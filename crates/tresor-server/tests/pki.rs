@@ -125,6 +125,31 @@ async fn root_intermediate_leaf_chain_verifies_with_openssl() {
     .err(404, "key_not_found");
     assert_eq!(inter["chain_pem"], root["certificate"]["pem"]);
 
+    // The intermediate has pathlen 0: no CA below it, by either route.
+    let r = api
+        .post(
+            "/v1/cas",
+            json!({"name": "sub", "algorithm": "ec-p256", "subject": "CN=sub",
+                   "validity_days": 10, "parent": "inter", "path_len": 0}),
+        )
+        .await;
+    let e = r.err(400, "profile_violation");
+    assert!(
+        e["message"].as_str().unwrap().contains("path length 0"),
+        "{e}"
+    );
+    let (_, sub_csr) = openssl_csr(
+        d,
+        "sub",
+        EC256,
+        "/CN=sub",
+        &["basicConstraints=critical,CA:TRUE"],
+    );
+    sign(&api, "inter", &sub_csr, "ca")
+        .await
+        .err(400, "profile_violation");
+    api.get("/v1/cas/sub").await.err(404, "ca_not_found");
+
     let root_pem = api.get("/v1/cas/root/certificate").await;
     assert_eq!(
         root_pem.headers["content-type"], "application/x-pem-file",

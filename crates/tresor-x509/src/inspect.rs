@@ -26,6 +26,8 @@ pub struct CertInfo {
     pub not_before: i64,
     pub not_after: i64,
     pub is_ca: bool,
+    /// The basic constraints path length, when the certificate sets one.
+    pub path_len: Option<u32>,
     pub spki_der: Vec<u8>,
 }
 
@@ -59,11 +61,9 @@ pub fn parse_cert(der: &[u8]) -> Result<CertInfo, X509Error> {
             });
         }
     }
-    let is_ca = c
-        .basic_constraints()
-        .ok()
-        .flatten()
-        .is_some_and(|b| b.value.ca);
+    let bc = c.basic_constraints().ok().flatten();
+    let is_ca = bc.as_ref().is_some_and(|b| b.value.ca);
+    let path_len = bc.and_then(|b| b.value.path_len_constraint);
     Ok(CertInfo {
         serial_hex: serial_hex(c.raw_serial()),
         subject: c.subject().to_string(),
@@ -72,6 +72,7 @@ pub fn parse_cert(der: &[u8]) -> Result<CertInfo, X509Error> {
         not_before: c.validity().not_before.timestamp(),
         not_after: c.validity().not_after.timestamp(),
         is_ca,
+        path_len,
         spki_der: c.public_key().raw.to_vec(),
     })
 }

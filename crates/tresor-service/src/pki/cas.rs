@@ -73,6 +73,24 @@ fn serial_bytes(hex_serial: &str) -> Result<Vec<u8>> {
         .map_err(|_| ServiceError::Internal("stored serial is not hex"))
 }
 
+/// Refuses a sub-CA with path length `child` below `parent` when the
+/// parent's path length does not leave room for it.
+pub(crate) fn check_path_len(parent: &CertificateRecord, child: Option<u8>) -> Result<()> {
+    let info = tresor_x509::parse_cert(&parent.der).map_err(x509_err("parent"))?;
+    let Some(max) = info.path_len else {
+        return Ok(());
+    };
+    let fits = max > 0 && child.is_some_and(|c| u32::from(c) < max);
+    if fits {
+        Ok(())
+    } else {
+        Err(ServiceError::ProfileViolation(format!(
+            "the issuing CA has path length {max}: a CA below it needs path_len < {max}{}",
+            if max == 0 { " (none is possible)" } else { "" }
+        )))
+    }
+}
+
 impl Kms {
     /// Creates a CA: a signing key generated in Tresor (optionally in a
     /// named provider) and its certificate, self-signed for a root or
@@ -99,7 +117,11 @@ impl Kms {
             let subject = tresor_x509::Subject::parse(&req.subject, &[], &[], &[], &[])
                 .map_err(x509_err("subject"))?;
             let parent = match &req.parent {
-                Some(p) => Some(self.load_ca_signer(caller, p).await?),
+                Some(p) => {
+                    let loaded = self.load_ca_signer(caller, p).await?;
+                    check_path_len(&loaded.1, req.path_len)?;
+                    Some(loaded)
+                }
                 None => None,
             };
             let now = self.now();

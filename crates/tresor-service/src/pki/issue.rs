@@ -204,6 +204,9 @@ impl Kms {
             profile
                 .check_csr(&info, &ca_rec.allowed_domains)
                 .map_err(x509_err("csr"))?;
+            if profile == Profile::Ca {
+                super::cas::check_path_len(&ca_cert, Some(0))?;
+            }
             let days = req
                 .validity_days
                 .unwrap_or(profile.rules().max_validity_days);
