@@ -132,6 +132,7 @@ pub enum Action {
     CaSign,
     CaCrl,
     CaOcsp,
+    SchedulerCrl,
 }
 
 impl Action {
@@ -209,6 +210,7 @@ impl Action {
             CaSign => "ca.sign",
             CaCrl => "ca.crl",
             CaOcsp => "ca.ocsp",
+            SchedulerCrl => "scheduler.crl",
         }
     }
 
@@ -243,6 +245,7 @@ impl Action {
             CertCsr | CertSelfSign | CertIssue | CertRevoke | CaSign => Some(Role::User),
             // CAs and trust anchors shape what the whole tenant trusts.
             CaCreate | CertImport => Some(Role::Admin),
+            SchedulerCrl => None,
         }
     }
 }

@@ -7,6 +7,7 @@ mod cas;
 mod certs;
 mod issue;
 mod ocsp;
+mod refresh;
 mod signing;
 pub mod types;
 
