@@ -132,6 +132,20 @@ pub enum Action {
     /// The evaluator opening or clearing an alert (system only).
     AlertRaise,
     AlertClear,
+    CertCsr,
+    CertSelfSign,
+    CertIssue,
+    CertList,
+    CertGet,
+    CertImport,
+    CertRevoke,
+    CaCreate,
+    CaList,
+    CaGet,
+    CaSign,
+    CaCrl,
+    CaOcsp,
+    SchedulerCrl,
 }
 
 impl Action {
@@ -207,6 +221,20 @@ impl Action {
             AlertAck => "alert.ack",
             AlertRaise => "alert.raise",
             AlertClear => "alert.clear",
+            CertCsr => "cert.csr",
+            CertSelfSign => "cert.self_sign",
+            CertIssue => "cert.issue",
+            CertList => "cert.list",
+            CertGet => "cert.get",
+            CertImport => "cert.import",
+            CertRevoke => "cert.revoke",
+            CaCreate => "ca.create",
+            CaList => "ca.list",
+            CaGet => "ca.get",
+            CaSign => "ca.sign",
+            CaCrl => "ca.crl",
+            CaOcsp => "ca.ocsp",
+            SchedulerCrl => "scheduler.crl",
         }
     }
 
@@ -247,6 +275,11 @@ impl Action {
             AuditSinkStatus | AlertRaise | AlertClear => None,
             AlertList => Some(Role::Readonly),
             AlertAck => Some(Role::Admin),
+            CertList | CertGet | CaList | CaGet | CaCrl | CaOcsp => Some(Role::Readonly),
+            CertCsr | CertSelfSign | CertIssue | CertRevoke | CaSign => Some(Role::User),
+            // CAs and trust anchors shape what the whole tenant trusts.
+            CaCreate | CertImport => Some(Role::Admin),
+            SchedulerCrl => None,
         }
     }
 }

@@ -177,6 +177,10 @@ uuid_id!(
     /// An API key's id (not its secret).
     ApiKeyId
 );
+uuid_id!(
+    /// A stored certificate's id.
+    CertId
+);
 
 impl TenantId {
     /// The tenant created on first start.

@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod discovery;
 pub mod ids;
 pub mod key;
+pub mod pki;
 pub mod ports;
 pub mod secret;
 pub mod self_test;
@@ -21,8 +22,9 @@ pub use algorithm::{Algorithm, KeyClass, Operation};
 pub use audit::{AuditEvent, AuditFilter, AuditRecord, Outcome};
 pub use auth::{Action, ApiKeyRecord, Caller, CertPrincipal, Role, TenantRecord};
 pub use checkpoint::{Checkpoint, CheckpointFilter, CheckpointScope};
-pub use ids::{Alias, ApiKeyId, IdError, KeyId, ProviderId, RequestId, TenantId};
+pub use ids::{Alias, ApiKeyId, CertId, IdError, KeyId, ProviderId, RequestId, TenantId};
 pub use key::{KeyFilter, KeyOrigin, KeyRecord, Page, PageRequest, VersionRecord, VersionState};
+pub use pki::{CaRecord, CertificateFilter, CertificateRecord};
 pub use ports::capabilities::ProviderCapabilities;
 pub use ports::clock::{Clock, ManualClock, SystemClock};
 pub use ports::provider::{

@@ -88,6 +88,28 @@ async fn sqlite_to_postgres_and_back() {
         .await
         .ok();
     let user_token = api.api_key("user").await;
+    // A CA with an issued and revoked certificate (PKI objects are copied).
+    api.post(
+        "/v1/cas",
+        json!({"name": "copied", "algorithm": "ec-p256", "subject": "CN=Copied", "validity_days": 30}),
+    )
+    .await
+    .ok();
+    let leaf = api
+        .post(
+            "/v1/cas/copied/issue",
+            json!({"algorithm": "ec-p256", "profile": "server-tls", "subject": "CN=a",
+                   "dns": ["a.example.com"], "validity_days": 10}),
+        )
+        .await
+        .ok();
+    let leaf_id = leaf["certificate"]["id"].as_str().unwrap().to_owned();
+    api.post(
+        &format!("/v1/certificates/{leaf_id}/revoke"),
+        json!({"reason": "superseded"}),
+    )
+    .await
+    .ok();
     server.shutdown().await;
 
     // 2. SQLite -> PostgreSQL -> SQLite, verifying each chain.
@@ -100,6 +122,7 @@ async fn sqlite_to_postgres_and_back() {
         "{r1:?}"
     );
     assert!(r1.provider_blobs >= 1 && r1.audit_records > 5, "{r1:?}");
+    assert!(r1.certificates == 2 && r1.cas == 1, "{r1:?}");
     assert_eq!(
         pg.audit_head().await.unwrap(),
         src.audit_head().await.unwrap()
@@ -129,6 +152,17 @@ async fn sqlite_to_postgres_and_back() {
         .ok();
     assert_eq!(api.decrypt(&k2, &ct_k2).await, b"disabled key data");
     api.as_token(&user_token).get("/v1/keys").await.ok();
+    let c = api.get(&format!("/v1/certificates/{leaf_id}")).await.ok();
+    assert_eq!(c["certificate"]["revocation_reason"], "superseded", "{c}");
+    assert_eq!(api.get("/v1/cas/copied").await.ok()["ca"]["crl_number"], 2);
+    // The copied CA key still signs.
+    api.post(
+        "/v1/cas/copied/issue",
+        json!({"algorithm": "ec-p256", "profile": "server-tls", "subject": "CN=b",
+               "dns": ["b.example.com"], "validity_days": 10}),
+    )
+    .await
+    .ok();
     let v = api.post("/v1/audit/verify", json!({})).await.ok();
     assert_eq!(v["ok"], true, "{v}");
     server.shutdown().await;

@@ -50,6 +50,9 @@ pub enum ServiceError {
     Store(#[source] StoreError),
     #[error("internal error")]
     Internal(&'static str),
+    /// A certificate request outside its profile (refused, audited as denied).
+    #[error("refused by the certificate profile: {0}")]
+    ProfileViolation(String),
 }
 
 /// Broad class of an error, for transports to pick a status code.
@@ -80,6 +83,8 @@ impl ServiceError {
                 "api key" => "api_key_not_found",
                 "certificate principal" => "cert_principal_not_found",
                 "provider" => "provider_not_found",
+                "certificate" => "certificate_not_found",
+                "CA" => "ca_not_found",
                 _ => "not_found",
             },
             ServiceError::InvalidArgument { .. } => "invalid_argument",
@@ -98,6 +103,7 @@ impl ServiceError {
             ServiceError::AuditChainBroken { .. } => "audit_chain_broken",
             ServiceError::Store(_) => "storage_error",
             ServiceError::Internal(_) => "internal",
+            ServiceError::ProfileViolation(_) => "profile_violation",
         }
     }
 
@@ -126,11 +132,15 @@ impl ServiceError {
             }
             ServiceError::Store(StoreError::Backend(_)) => ErrorKind::Unavailable,
             ServiceError::Store(_) | ServiceError::Internal(_) => ErrorKind::Internal,
+            ServiceError::ProfileViolation(_) => ErrorKind::BadRequest,
         }
     }
 
     /// How the audit record classifies this failure.
     pub fn outcome(&self) -> Outcome {
+        if matches!(self, ServiceError::ProfileViolation(_)) {
+            return Outcome::Denied;
+        }
         match self.kind() {
             ErrorKind::Unauthenticated | ErrorKind::Forbidden => Outcome::Denied,
             _ => Outcome::Failed,

@@ -24,6 +24,7 @@ mod kmip_support;
 mod kms;
 mod lifecycle;
 mod op;
+pub mod pki;
 pub mod providers;
 mod public;
 mod register;

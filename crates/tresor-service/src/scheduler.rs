@@ -1,5 +1,6 @@
 //! Scheduled work: automatic rotation when a key's period elapses, and
-//! crypto-shredding when a scheduled destroy's pending window ends. The
+//! crypto-shredding when a scheduled destroy's pending window ends, and
+//! re-signing CA CRLs before they expire. The
 //! server calls [`Kms::run_due`] periodically; each job is audited as the
 //! `system:scheduler` principal.
 
@@ -15,6 +16,8 @@ pub struct DueReport {
     pub rotated: usize,
     pub destroyed: usize,
     pub failed: usize,
+    /// CA CRLs re-signed because half their validity had passed.
+    pub crls_refreshed: usize,
 }
 
 impl Kms {
@@ -39,6 +42,9 @@ impl Kms {
                 }
             }
         }
+        let (crls, crl_failures) = self.refresh_crls().await?;
+        report.crls_refreshed = crls;
+        report.failed += crl_failures;
         Ok(report)
     }
 

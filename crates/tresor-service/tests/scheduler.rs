@@ -106,3 +106,47 @@ async fn shreds_when_the_window_ends() {
     assert_eq!(e.code(), "invalid_key_state");
     assert_eq!(h.kms.run_due(100).await.unwrap(), DueReport::default());
 }
+
+#[tokio::test]
+async fn re_signs_crls_before_they_expire() {
+    use tresor_service::pki::CreateCaRequest;
+    let h = harness().await;
+    let ca = h
+        .kms
+        .create_ca(
+            &h.admin,
+            CreateCaRequest {
+                name: "root".into(),
+                algorithm: Algorithm::EcP256,
+                subject: "CN=Root".into(),
+                validity_days: 30,
+                parent: None,
+                provider: None,
+                path_len: None,
+                allowed_domains: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ca.ca.crl_number, 1);
+    let first = h.kms.ca_crl(&h.admin, "root").await.unwrap();
+    // Fresh: nothing to do.
+    assert_eq!(h.kms.run_due(100).await.unwrap(), DueReport::default());
+    // Past half of the 7-day validity: re-signed once, with the next number.
+    h.clock.advance_seconds(4 * 86_400);
+    assert_eq!(h.kms.run_due(100).await.unwrap().crls_refreshed, 1);
+    assert_eq!(h.kms.run_due(100).await.unwrap().crls_refreshed, 0);
+    let details = h.kms.get_ca(&h.admin, "root").await.unwrap();
+    assert_eq!(details.ca.crl_number, 2);
+    assert_ne!(h.kms.ca_crl(&h.admin, "root").await.unwrap(), first);
+    let records = h
+        .store
+        .list_audit(&AuditFilter {
+            action: Some("scheduler.crl".into()),
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].event.object.as_deref(), Some("ca:root"));
+}

@@ -25,6 +25,8 @@ pub struct CopyReport {
     pub api_keys: u64,
     pub cert_principals: u64,
     pub discovery_scans: u64,
+    pub certificates: u64,
+    pub cas: u64,
     pub provider_blobs: u64,
     pub audit_records: u64,
 }
@@ -82,9 +84,43 @@ pub async fn copy(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, CopyEr
         if !changes.is_empty() {
             to.commit(changes, vec![]).await?;
         }
+        copy_pki(from, to, t, &mut report).await?;
     }
     report.audit_records = copy_audit(from, to).await?;
     Ok(report)
+}
+
+/// Every certificate (revocations kept) and CA (with its CRL) of the tenant.
+async fn copy_pki(
+    from: &dyn Store,
+    to: &dyn Store,
+    t: &tresor_core::TenantRecord,
+    report: &mut CopyReport,
+) -> Result<(), CopyError> {
+    let mut after = None;
+    loop {
+        let filter = tresor_core::CertificateFilter {
+            after,
+            limit: 1000,
+            ..Default::default()
+        };
+        let page = from.list_certificates(&t.id, &filter).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        report.certificates += page.len() as u64;
+        to.commit(
+            page.into_iter().map(Change::CreateCertificate).collect(),
+            vec![],
+        )
+        .await?;
+    }
+    let cas = from.list_cas(&t.id).await?;
+    if !cas.is_empty() {
+        report.cas += cas.len() as u64;
+        to.commit(cas.into_iter().map(Change::CreateCa).collect(), vec![])
+            .await?;
+    }
+    Ok(())
 }
 
 /// Every key of the tenant (internal ones too) with all its versions.

@@ -15,6 +15,7 @@ mod evidence;
 mod import;
 mod mysql;
 mod options;
+mod pki;
 mod postgres;
 mod remote;
 mod rows;

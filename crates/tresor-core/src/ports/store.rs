@@ -14,8 +14,9 @@ use crate::alert::{AlertFilter, AlertRecord};
 use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
 use crate::checkpoint::{Checkpoint, CheckpointFilter};
-use crate::ids::{Alias, ApiKeyId, KeyId, ProviderId, TenantId};
+use crate::ids::{Alias, ApiKeyId, CertId, KeyId, ProviderId, TenantId};
 use crate::key::{KeyFilter, KeyRecord, Page, PageRequest, VersionRecord};
+use crate::pki::{CaRecord, CertificateFilter, CertificateRecord};
 use crate::time::Timestamp;
 
 /// Store failures. Backend details stay in the source; callers see the kind.
@@ -74,6 +75,27 @@ pub enum Change {
     PutDiscoveryScan(crate::discovery::DiscoveryScan),
     /// Inserts an alert or replaces the one with its id.
     PutAlert(AlertRecord),
+    /// Stores a certificate (`Duplicate` when the id exists).
+    CreateCertificate(CertificateRecord),
+    /// Marks a certificate revoked (`Conflict` when it does not exist or is
+    /// already revoked).
+    RevokeCertificate {
+        tenant: TenantId,
+        id: CertId,
+        at: Timestamp,
+        reason: String,
+    },
+    /// Stores a CA (`Duplicate` when the tenant has one of that name).
+    CreateCa(CaRecord),
+    /// Replaces a CA's CRL if its stored CRL number is `expected_number`.
+    UpdateCaCrl {
+        tenant: TenantId,
+        name: String,
+        crl: Vec<u8>,
+        expected_number: u64,
+        number: u64,
+        at: Timestamp,
+    },
 }
 
 /// Provider-private state kept by the store (e.g. the software keystore's
@@ -215,4 +237,19 @@ pub trait Store: ProviderStateStore {
     async fn advance_sink_cursor(&self, sink: &str, seq: u64) -> Result<(), StoreError>;
     /// Alerts matching the filter, newest (`opened_at`, then id) first.
     async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError>;
+    // Certificates and CAs (PKI).
+    async fn get_certificate(
+        &self,
+        tenant: &TenantId,
+        id: &CertId,
+    ) -> Result<Option<CertificateRecord>, StoreError>;
+    /// A tenant's certificates matching `filter`, in id (= creation) order.
+    async fn list_certificates(
+        &self,
+        tenant: &TenantId,
+        filter: &CertificateFilter,
+    ) -> Result<Vec<CertificateRecord>, StoreError>;
+    async fn get_ca(&self, tenant: &TenantId, name: &str) -> Result<Option<CaRecord>, StoreError>;
+    /// A tenant's CAs by name.
+    async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<CaRecord>, StoreError>;
 }

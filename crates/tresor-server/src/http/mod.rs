@@ -17,6 +17,7 @@ mod kmip;
 mod lifecycle;
 pub mod openapi;
 mod ops;
+mod pki;
 mod providers;
 mod reports;
 mod siem;
@@ -155,6 +156,24 @@ pub fn app(state: AppState) -> Router {
             "/v1/discovery/schedules/{schedule}",
             delete(discovery::stop_schedule),
         );
+    let pki = Router::new()
+        .route("/v1/keys/{key}/csr", post(pki::create_csr))
+        .route("/v1/keys/{key}/self-signed", post(pki::self_signed))
+        .route("/v1/cas", post(pki::create_ca).get(pki::list_cas))
+        .route("/v1/cas/{ca}", get(pki::get_ca))
+        .route("/v1/cas/{ca}/certificate", get(pki::ca_certificate))
+        .route("/v1/cas/{ca}/crl", get(pki::ca_crl))
+        .route("/v1/cas/{ca}/sign", post(pki::sign_csr))
+        .route("/v1/cas/{ca}/issue", post(pki::issue))
+        .route("/v1/cas/{ca}/ocsp", post(pki::ocsp))
+        .route("/v1/certificates", get(pki::list_certificates))
+        .route("/v1/certificates/import", post(pki::import_certificates))
+        .route("/v1/certificates/{id}", get(pki::get_certificate))
+        .route("/v1/certificates/{id}/export", get(pki::export_certificate))
+        .route(
+            "/v1/certificates/{id}/revoke",
+            post(pki::revoke_certificate),
+        );
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -170,6 +189,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports)
         .merge(ops)
         .merge(kmip)
+        .merge(pki)
         .merge(docs)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

@@ -9,8 +9,8 @@ use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, providers, reports,
-    siem,
+    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, providers,
+    reports, siem,
 };
 
 /// Every authenticated `/v1` route: `(method, path template)`.
@@ -85,6 +85,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/audit/sinks"),
     ("get", "/v1/alerts"),
     ("post", "/v1/alerts/{id}/ack"),
+    ("post", "/v1/keys/{key}/csr"),
+    ("post", "/v1/keys/{key}/self-signed"),
+    ("post", "/v1/cas"),
+    ("get", "/v1/cas"),
+    ("get", "/v1/cas/{ca}"),
+    ("get", "/v1/cas/{ca}/certificate"),
+    ("get", "/v1/cas/{ca}/crl"),
+    ("post", "/v1/cas/{ca}/sign"),
+    ("post", "/v1/cas/{ca}/issue"),
+    ("get", "/v1/certificates"),
+    ("post", "/v1/certificates/import"),
+    ("get", "/v1/certificates/{id}"),
+    ("get", "/v1/certificates/{id}/export"),
+    ("post", "/v1/certificates/{id}/revoke"),
+    ("post", "/v1/cas/{ca}/ocsp"),
 ];
 
 /// The API description.
@@ -121,6 +136,10 @@ pub const ROUTES: &[(&str, &str)] = &[
         discovery::create_scan, discovery::list_scans, discovery::get_scan,
         discovery::stop_schedule,
         siem::list_sinks, alerts::list_alerts, alerts::ack_alert,
+        pki::create_csr, pki::self_signed, pki::create_ca, pki::list_cas, pki::get_ca,
+        pki::ca_certificate, pki::ca_crl, pki::sign_csr, pki::issue, pki::list_certificates,
+        pki::import_certificates, pki::get_certificate, pki::export_certificate,
+        pki::revoke_certificate, pki::ocsp,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -135,6 +154,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "reports", description = "Inventory (JSON, CSV, CycloneDX CBOM), compliance and post-quantum readiness"),
         (name = "discovery", description = "TLS endpoint discovery scans"),
         (name = "alerts", description = "Conditions that need attention, and their acknowledgement"),
+        (name = "pki", description = "Certificates, CAs, issuance, revocation and CRLs"),
     )
 )]
 #[derive(Debug)]

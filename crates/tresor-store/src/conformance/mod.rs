@@ -30,6 +30,7 @@ mod evidence;
 pub mod fixtures;
 mod keys;
 mod listing;
+mod pki;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -50,6 +51,7 @@ pub use keys::{
     versions_create_list_update, wrong_tenant_is_not_found,
 };
 pub use listing::{keys_due, list_keys_filters, list_keys_pagination};
+pub use pki::certificates_and_cas;
 
 /// Generates a module `$name` with one `#[tokio::test]` per conformance case.
 ///
@@ -98,6 +100,7 @@ macro_rules! conformance_tests {
                 discovery_scans_put_get_list,
                 sink_cursors_are_monotonic,
                 alerts_put_and_list,
+                certificates_and_cas,
             );
         }
     };
@@ -172,6 +175,7 @@ where
         blobs_are_listed,
         discovery_scans_put_get_list,
         sink_cursors_are_monotonic,
-        alerts_put_and_list
+        alerts_put_and_list,
+        certificates_and_cas
     );
 }

@@ -70,6 +70,9 @@ async fn append(tx: &mut Tx, events: Vec<AuditEvent>) -> Result<Vec<AuditRecord>
 }
 
 async fn apply(tx: &mut Tx, change: &Change) -> Result<(), StoreError> {
+    if super::pki::apply(tx, change).await? {
+        return Ok(());
+    }
     let done = match change {
         Change::CreateTenant(t) => {
             sqlx::query("INSERT INTO tenants (id, display_name, created_at) VALUES ($1, $2, $3)")

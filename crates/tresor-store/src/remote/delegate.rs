@@ -4,7 +4,8 @@
 /// Implements [`Store`](tresor_core::Store) and
 /// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
 /// backend type with a `pool` field, delegating to the invoking module's
-/// `commit`, `keys`, `credentials`, `audit`, `cluster` and `evidence` submodules (which take
+/// `commit`, `keys`, `credentials`, `audit`, `cluster`, `discovery`, `evidence` and `pki`
+/// submodules (which take
 /// `&pool` first and otherwise the trait method's arguments).
 macro_rules! delegate_store {
     ($ty:ty) => {
@@ -220,6 +221,37 @@ macro_rules! delegate_store {
                 filter: &tresor_core::AlertFilter,
             ) -> Result<Vec<tresor_core::AlertRecord>, tresor_core::StoreError> {
                 evidence::list_alerts(&self.pool, filter).await
+            }
+
+            async fn get_certificate(
+                &self,
+                tenant: &tresor_core::TenantId,
+                id: &tresor_core::CertId,
+            ) -> Result<Option<tresor_core::CertificateRecord>, tresor_core::StoreError> {
+                pki::get_certificate(&self.pool, tenant, id).await
+            }
+
+            async fn list_certificates(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::CertificateFilter,
+            ) -> Result<Vec<tresor_core::CertificateRecord>, tresor_core::StoreError> {
+                pki::list_certificates(&self.pool, tenant, filter).await
+            }
+
+            async fn get_ca(
+                &self,
+                tenant: &tresor_core::TenantId,
+                name: &str,
+            ) -> Result<Option<tresor_core::CaRecord>, tresor_core::StoreError> {
+                pki::get_ca(&self.pool, tenant, name).await
+            }
+
+            async fn list_cas(
+                &self,
+                tenant: &tresor_core::TenantId,
+            ) -> Result<Vec<tresor_core::CaRecord>, tresor_core::StoreError> {
+                pki::list_cas(&self.pool, tenant).await
             }
         }
     };

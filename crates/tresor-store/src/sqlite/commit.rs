@@ -70,6 +70,9 @@ async fn apply_all(
 }
 
 async fn apply(tx: &mut Tx<'_>, change: Change) -> Result<(), StoreError> {
+    if super::pki::apply(tx, &change).await? {
+        return Ok(());
+    }
     match change {
         Change::CreateTenant(t) => {
             sqlx::query("INSERT INTO tenants (id, display_name, created_at) VALUES (?, ?, ?)")

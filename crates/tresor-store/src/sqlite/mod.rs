@@ -16,6 +16,7 @@ mod credentials;
 mod discovery;
 mod evidence;
 mod keys;
+mod pki;
 mod schema;
 mod url;
 
@@ -377,6 +378,34 @@ impl Store for SqliteStore {
         filter: &tresor_core::AlertFilter,
     ) -> Result<Vec<tresor_core::AlertRecord>, StoreError> {
         evidence::list_alerts(&self.read, filter).await
+    }
+
+    async fn get_certificate(
+        &self,
+        tenant: &TenantId,
+        id: &tresor_core::CertId,
+    ) -> Result<Option<tresor_core::CertificateRecord>, StoreError> {
+        pki::get_certificate(&self.read, tenant, id).await
+    }
+
+    async fn list_certificates(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::CertificateFilter,
+    ) -> Result<Vec<tresor_core::CertificateRecord>, StoreError> {
+        pki::list_certificates(&self.read, tenant, filter).await
+    }
+
+    async fn get_ca(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<Option<tresor_core::CaRecord>, StoreError> {
+        pki::get_ca(&self.read, tenant, name).await
+    }
+
+    async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<tresor_core::CaRecord>, StoreError> {
+        pki::list_cas(&self.read, tenant).await
     }
 }
 

@@ -104,6 +104,8 @@ async fn copy(from: &str, to: &str, opts: &StoreOptions, out: Output) -> Result<
             ("api keys", r.api_keys.to_string()),
             ("cert principals", r.cert_principals.to_string()),
             ("discovery scans", r.discovery_scans.to_string()),
+            ("certificates", r.certificates.to_string()),
+            ("cas", r.cas.to_string()),
             ("provider blobs", r.provider_blobs.to_string()),
             ("audit records", r.audit_records.to_string()),
         ],

@@ -9,6 +9,7 @@ pub mod discovery;
 mod evidence;
 mod key_view;
 pub mod keys;
+pub mod pki;
 pub mod reports;
 
 use std::path::PathBuf;
@@ -106,6 +107,12 @@ pub enum Command {
     /// List and acknowledge alerts.
     #[command(subcommand)]
     Alert(alert::AlertCmd),
+    /// Certificate authorities: create, sign CSRs, issue, CRLs.
+    #[command(subcommand)]
+    Ca(pki::CaCmd),
+    /// Certificates: CSRs, self-signed, store, export, import, revoke, expiry.
+    #[command(subcommand)]
+    Cert(pki::CertCmd),
 }
 
 impl GlobalArgs {
@@ -141,6 +148,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pqc(cmd) => reports::pqc(&cli.global, out, cmd).await,
         Command::Discovery(cmd) => discovery::run(cmd, &cli.global, out).await,
         Command::Alert(cmd) => alert::run(cmd, &cli.global.client()?, out).await,
+        Command::Ca(cmd) => pki::run_ca(cmd, &cli.global.client()?, out).await,
+        Command::Cert(cmd) => pki::run_cert(cmd, &cli.global.client()?, out).await,
     }
 }
 
