@@ -53,6 +53,23 @@ pub struct InventoryEndpoint {
     pub quantum_vulnerable: bool,
 }
 
+/// A certificate of the tenant's store (issued, self-signed or imported).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InventoryCertificate {
+    pub id: String,
+    /// `issued`, `self-signed` or `imported`.
+    pub origin: String,
+    /// The issuing Tresor CA.
+    pub ca: Option<String>,
+    /// The Tresor key holding its private key.
+    pub key_id: Option<String>,
+    pub trust_anchor: bool,
+    pub certificate: crate::DiscoveredCertificate,
+    /// `expired`, `expiring-soon`, `weak-key`, `weak-signature`, `revoked`, ...
+    pub findings: Vec<String>,
+    pub quantum_vulnerable: bool,
+}
+
 /// `GET /v1/inventory` (JSON form; `?format=csv` and `?format=cyclonedx`
 /// give CSV and a CycloneDX 1.6 CBOM).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -62,6 +79,8 @@ pub struct InventoryResponse {
     pub items: Vec<InventoryItem>,
     /// TLS endpoints from the tenant's recent discovery scans.
     pub endpoints: Vec<InventoryEndpoint>,
+    /// Certificates in the tenant's store.
+    pub certificates: Vec<InventoryCertificate>,
     /// True when the tenant holds more assets than one report lists.
     pub truncated: bool,
 }

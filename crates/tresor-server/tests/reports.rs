@@ -39,8 +39,23 @@ async fn inventory_formats_and_cbom_schema() {
     ] {
         ids.push(api.create_key(alg).await);
     }
+    // A certificate in the tenant's store joins the inventory too.
+    let ec = ids[2].clone();
+    api.post(
+        &format!("/v1/keys/{ec}/self-signed"),
+        json!({"subject": "CN=inventory.test", "dns": ["inventory.test"], "validity_days": 10}),
+    )
+    .await
+    .ok();
     let inv = api.get("/v1/inventory").await.ok();
     assert_eq!(inv["tenant"], tenant);
+    let certs = inv["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 1, "{inv}");
+    assert_eq!(certs[0]["certificate"]["subject"], "CN=inventory.test");
+    assert_eq!(certs[0]["origin"], "self-signed");
+    assert_eq!(certs[0]["key_id"], ec.as_str());
+    assert_eq!(certs[0]["findings"], json!(["expiring-soon"]));
+    assert_eq!(certs[0]["quantum_vulnerable"], true);
     let items = inv["items"].as_array().unwrap();
     assert_eq!(items.len(), ids.len());
     let rsa = items.iter().find(|i| i["algorithm"] == "rsa-2048").unwrap();
@@ -55,7 +70,12 @@ async fn inventory_formats_and_cbom_schema() {
             .unwrap()
             .starts_with("text/csv")
     );
-    assert_eq!(csv.text().matches("\r\n").count(), ids.len() + 1);
+    assert_eq!(csv.text().matches("\r\n").count(), ids.len() + 2);
+    assert!(
+        csv.text().contains(",CN=inventory.test,ec-256,"),
+        "{}",
+        csv.text()
+    );
 
     let cbom = api.get("/v1/inventory?format=cyclonedx").await;
     assert_eq!(cbom.status.as_u16(), 200);
@@ -68,6 +88,13 @@ async fn inventory_formats_and_cbom_schema() {
     let doc: Value = cbom.json();
     assert_eq!(doc["bomFormat"], "CycloneDX");
     assert_eq!(doc["specVersion"], "1.6");
+    let cert_assets = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["cryptoProperties"]["assetType"] == "certificate")
+        .count();
+    assert_eq!(cert_assets, 1);
     let Some(py) = python() else {
         eprintln!(
             "TRESOR_TEST_PYTHON unset (scripts/test sets it): CBOM schema validation skipped"

@@ -89,6 +89,20 @@ fn inventory_response(inv: Inventory) -> api::InventoryResponse {
                 quantum_vulnerable: e.quantum_vulnerable,
             })
             .collect(),
+        certificates: inv
+            .certificates
+            .into_iter()
+            .map(|c| api::InventoryCertificate {
+                id: c.stored.id,
+                origin: c.stored.origin,
+                ca: c.stored.ca,
+                key_id: c.stored.key_id,
+                trust_anchor: c.stored.trust_anchor,
+                certificate: super::discovery::cert(c.stored.info),
+                findings: c.findings.iter().map(|f| (*f).to_owned()).collect(),
+                quantum_vulnerable: c.quantum_vulnerable,
+            })
+            .collect(),
         truncated: inv.truncated,
     }
 }

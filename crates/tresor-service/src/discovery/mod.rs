@@ -4,6 +4,7 @@
 //! (audited as `discovery.complete`), and reading scans back.
 
 pub mod alerts;
+pub mod certinfo;
 pub mod targets;
 
 use std::sync::Arc;
@@ -275,42 +276,51 @@ async fn probe_all(
 /// A certificate expiring within this many days is flagged `expiring-soon`.
 pub const EXPIRING_SOON_DAYS: i64 = 30;
 
-/// What needs attention at an endpoint (for reports and alerts):
-/// `expired`, `expiring-soon`, `not-yet-valid`, `weak-key` (RSA < 2048,
-/// EC < 256 bits), `weak-signature` (MD5 or SHA-1), `self-signed` (a leaf
-/// that signs itself), `no-tls` (nothing answered TLS).
+/// What needs attention at an endpoint (for reports and alerts): the
+/// leaf's [`certificate_findings`], plus `self-signed` (a single
+/// certificate that signs itself) and `no-tls` (nothing answered TLS).
 pub fn endpoint_findings(r: &EndpointResult, now: tresor_core::Timestamp) -> Vec<&'static str> {
-    let mut out = Vec::new();
     if !r.tls {
-        out.push("no-tls");
-        return out;
+        return vec!["no-tls"];
     }
     let Some(leaf) = r.chain.first() else {
-        return out;
+        return Vec::new();
     };
+    let mut out = certificate_findings(leaf, now);
+    if leaf.self_signed && r.chain.len() == 1 {
+        out.push("self-signed");
+    }
+    out
+}
+
+/// What needs attention in one certificate: `expired`, `expiring-soon`
+/// (within [`EXPIRING_SOON_DAYS`]), `not-yet-valid`, `weak-key` (RSA <
+/// 2048, EC < 256 bits), `weak-signature` (MD5 or SHA-1).
+pub fn certificate_findings(
+    c: &tresor_core::discovery::CertInfo,
+    now: tresor_core::Timestamp,
+) -> Vec<&'static str> {
+    let mut out = Vec::new();
     let soon = now.plus_seconds(EXPIRING_SOON_DAYS * 86_400);
-    if leaf.not_after < now {
+    if c.not_after < now {
         out.push("expired");
-    } else if leaf.not_after < soon {
+    } else if c.not_after < soon {
         out.push("expiring-soon");
     }
-    if leaf.not_before > now {
+    if c.not_before > now {
         out.push("not-yet-valid");
     }
-    let weak_key = match leaf.key_type.as_str() {
-        "rsa" => leaf.key_bits < 2048,
-        "ec" => leaf.key_bits < 256,
+    let weak_key = match c.key_type.as_str() {
+        "rsa" => c.key_bits < 2048,
+        "ec" => c.key_bits < 256,
         _ => false,
     };
     if weak_key {
         out.push("weak-key");
     }
-    let sig = leaf.signature_algorithm.to_ascii_lowercase();
+    let sig = c.signature_algorithm.to_ascii_lowercase();
     if sig.contains("md5") || sig.contains("sha1") || sig.contains("sha-1") {
         out.push("weak-signature");
-    }
-    if leaf.self_signed && r.chain.len() == 1 {
-        out.push("self-signed");
     }
     out
 }

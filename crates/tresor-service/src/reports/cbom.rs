@@ -250,29 +250,25 @@ fn key_component(i: &InventoryItem, alg_ref: String) -> Value {
     })
 }
 
-fn certificate_component(e: &super::inventory::EndpointAsset) -> Option<Value> {
-    let r = &e.result;
-    let leaf = r.chain.first()?;
+fn certificate_component(
+    leaf: &tresor_core::discovery::CertInfo,
+    bom_ref: String,
+    extra: Vec<(&'static str, String)>,
+) -> Value {
     let props: Vec<Value> = [
-        ("tresor:endpoint", format!("{}:{}", r.host, r.port)),
         ("tresor:key", format!("{} {}", leaf.key_type, leaf.key_bits)),
         (
             "tresor:signature_algorithm",
             leaf.signature_algorithm.clone(),
         ),
-        ("tresor:tls_versions", r.tls_versions.join(" ")),
-        ("tresor:findings", e.findings.join(" ")),
-        (
-            "tresor:quantum_vulnerable",
-            e.quantum_vulnerable.to_string(),
-        ),
     ]
     .into_iter()
+    .chain(extra)
     .map(|(n, v)| json!({"name": n, "value": v}))
     .collect();
-    Some(json!({
+    json!({
         "type": "cryptographic-asset",
-        "bom-ref": format!("crypto/certificate/{}/{}:{}", leaf.sha256, r.host, r.port),
+        "bom-ref": bom_ref,
         "name": leaf.subject,
         "cryptoProperties": {
             "assetType": "certificate",
@@ -286,7 +282,42 @@ fn certificate_component(e: &super::inventory::EndpointAsset) -> Option<Value> {
             }
         },
         "properties": props,
-    }))
+    })
+}
+
+fn endpoint_component(e: &super::inventory::EndpointAsset) -> Option<Value> {
+    let r = &e.result;
+    let leaf = r.chain.first()?;
+    Some(certificate_component(
+        leaf,
+        format!("crypto/certificate/{}/{}:{}", leaf.sha256, r.host, r.port),
+        vec![
+            ("tresor:endpoint", format!("{}:{}", r.host, r.port)),
+            ("tresor:tls_versions", r.tls_versions.join(" ")),
+            ("tresor:findings", e.findings.join(" ")),
+            (
+                "tresor:quantum_vulnerable",
+                e.quantum_vulnerable.to_string(),
+            ),
+        ],
+    ))
+}
+
+fn stored_component(c: &super::inventory::CertificateAsset) -> Value {
+    let s = &c.stored;
+    certificate_component(
+        &s.info,
+        format!("crypto/certificate/{}", s.id),
+        vec![
+            ("tresor:certificate", s.id.clone()),
+            ("tresor:origin", s.origin.clone()),
+            ("tresor:findings", c.findings.join(" ")),
+            (
+                "tresor:quantum_vulnerable",
+                c.quantum_vulnerable.to_string(),
+            ),
+        ],
+    )
 }
 
 /// Renders the inventory as a CycloneDX 1.6 JSON document. `serial` is a
@@ -310,7 +341,8 @@ pub fn render(inv: &Inventory, serial: &str, tool_version: &str) -> Value {
         .map(|(slot, f)| algorithm_component(slot, f))
         .collect();
     components.extend(keys);
-    components.extend(inv.endpoints.iter().filter_map(certificate_component));
+    components.extend(inv.endpoints.iter().filter_map(endpoint_component));
+    components.extend(inv.certificates.iter().map(stored_component));
     json!({
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,

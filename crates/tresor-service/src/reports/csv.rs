@@ -109,6 +109,38 @@ pub fn render(inv: &Inventory) -> String {
             ],
         );
     }
+    for c in &inv.certificates {
+        let s = &c.stored;
+        let i = &s.info;
+        push_row(
+            &mut out,
+            [
+                "certificate".to_owned(),
+                s.id.clone(),
+                i.subject.clone(),
+                format!("{}-{}", i.key_type, i.key_bits),
+                i.key_bits.to_string(),
+                s.ca.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                if c.findings.is_empty() {
+                    "ok".to_owned()
+                } else {
+                    c.findings.join(" ")
+                },
+                s.origin.clone(),
+                i.not_before.to_rfc3339(),
+                i.not_before.to_rfc3339(),
+                super::days_between(i.not_before, inv.generated_at).to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                c.quantum_vulnerable.to_string(),
+                format!("not_after={}", i.not_after.to_rfc3339()),
+            ],
+        );
+    }
     out
 }
 

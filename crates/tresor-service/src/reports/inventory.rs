@@ -67,6 +67,16 @@ pub struct EndpointAsset {
     pub quantum_vulnerable: bool,
 }
 
+/// A certificate of the tenant's store.
+#[derive(Debug, Clone)]
+pub struct CertificateAsset {
+    pub stored: super::StoredCertificate,
+    /// See [`crate::discovery::certificate_findings`] (`revoked` added).
+    pub findings: Vec<&'static str>,
+    /// RSA or elliptic-curve key.
+    pub quantum_vulnerable: bool,
+}
+
 /// A tenant's inventory.
 #[derive(Debug, Clone)]
 pub struct Inventory {
@@ -75,6 +85,8 @@ pub struct Inventory {
     pub items: Vec<InventoryItem>,
     /// Discovered TLS endpoints (newest result per endpoint).
     pub endpoints: Vec<EndpointAsset>,
+    /// Certificates in the tenant's store.
+    pub certificates: Vec<CertificateAsset>,
     /// True when the tenant had more assets than one report holds.
     pub truncated: bool,
 }
@@ -124,14 +136,33 @@ pub fn build(estate: &Estate) -> Inventory {
                 result: r.clone(),
             })
             .collect(),
+        certificates: estate
+            .certificates
+            .iter()
+            .map(|c| {
+                let mut findings =
+                    crate::discovery::certificate_findings(&c.info, estate.generated_at);
+                if c.revoked {
+                    findings.push("revoked");
+                }
+                CertificateAsset {
+                    quantum_vulnerable: key_quantum_vulnerable(&c.info),
+                    findings,
+                    stored: c.clone(),
+                }
+            })
+            .collect(),
     }
+}
+
+/// True when a certificate's key is RSA or elliptic-curve.
+pub fn key_quantum_vulnerable(c: &tresor_core::discovery::CertInfo) -> bool {
+    matches!(c.key_type.as_str(), "rsa" | "ec" | "ed25519" | "ed448")
 }
 
 /// True when the endpoint's leaf certificate has an RSA or EC key.
 pub fn leaf_quantum_vulnerable(r: &EndpointResult) -> bool {
-    r.chain
-        .first()
-        .is_some_and(|c| matches!(c.key_type.as_str(), "rsa" | "ec" | "ed25519" | "ed448"))
+    r.chain.first().is_some_and(key_quantum_vulnerable)
 }
 
 impl Kms {

@@ -104,6 +104,24 @@ pub struct Estate {
     /// TLS endpoints found by the tenant's recent discovery scans (the
     /// newest result per endpoint that answered TLS).
     pub endpoints: Vec<tresor_core::discovery::EndpointResult>,
+    /// Certificates in the tenant's store (issued, self-signed, imported),
+    /// with the facts parsed from their DER.
+    pub certificates: Vec<StoredCertificate>,
+}
+
+/// A certificate of the tenant's store and what its DER says.
+#[derive(Debug, Clone)]
+pub struct StoredCertificate {
+    pub id: String,
+    /// `issued`, `self-signed` or `imported`.
+    pub origin: String,
+    /// The issuing Tresor CA.
+    pub ca: Option<String>,
+    /// The Tresor key holding its private key.
+    pub key_id: Option<String>,
+    pub trust_anchor: bool,
+    pub revoked: bool,
+    pub info: tresor_core::discovery::CertInfo,
 }
 
 impl Kms {
@@ -133,13 +151,53 @@ impl Kms {
             }
         }
         let endpoints = self.discovered_endpoints(&tenant).await?;
+        let (certificates, certs_truncated) = self.stored_certificates(&tenant).await?;
         Ok(Estate {
             tenant,
             generated_at: self.now(),
             keys,
-            truncated,
+            truncated: truncated || certs_truncated,
             endpoints,
+            certificates,
         })
+    }
+
+    /// The tenant's stored certificates (at most [`MAX_REPORT_KEYS`]).
+    async fn stored_certificates(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(Vec<StoredCertificate>, bool)> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let filter = tresor_core::CertificateFilter {
+                after,
+                limit: PAGE,
+                ..Default::default()
+            };
+            let page = self.store().list_certificates(tenant, &filter).await?;
+            let Some(last) = page.last() else {
+                return Ok((out, false));
+            };
+            after = Some(last.id);
+            for c in page {
+                if out.len() == MAX_REPORT_KEYS {
+                    return Ok((out, true));
+                }
+                let Some(info) = crate::discovery::certinfo::cert_info(&c.der) else {
+                    continue;
+                };
+                out.push(StoredCertificate {
+                    id: c.id.to_string(),
+                    origin: c.origin,
+                    ca: c.ca,
+                    key_id: c.key_id.map(|k| k.to_string()),
+                    trust_anchor: c.trust_anchor,
+                    revoked: c.revoked_at.is_some(),
+                    info,
+                });
+            }
+        }
     }
 
     /// The newest TLS result per endpoint over the last

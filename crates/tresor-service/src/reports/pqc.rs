@@ -101,9 +101,11 @@ pub struct PqcReadiness {
     pub keys: Vec<KeyAssessment>,
     /// Most urgent first.
     pub migration_plan: Vec<MigrationStep>,
-    /// Certificates presented by discovered TLS endpoints.
+    /// Certificates presented by discovered TLS endpoints, and valid
+    /// certificates in the tenant's store.
     pub certificates_total: usize,
-    /// Those whose key is RSA or elliptic-curve, as `host:port subject`.
+    /// Those whose key is RSA or elliptic-curve, as `host:port subject` or
+    /// `certificate <id> subject`.
     pub vulnerable_certificates: Vec<String>,
     pub truncated: bool,
 }
@@ -254,6 +256,12 @@ impl Kms {
             });
         }
         plan.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.key_id.cmp(&b.key_id)));
+        // Revoked and expired certificates no longer need migrating.
+        let live_certs: Vec<&super::StoredCertificate> = estate
+            .certificates
+            .iter()
+            .filter(|c| !c.revoked && c.info.not_after > estate.generated_at)
+            .collect();
         let readiness_percent = if live.is_empty() {
             100
         } else {
@@ -270,7 +278,7 @@ impl Kms {
             readiness_percent,
             keys,
             migration_plan: plan,
-            certificates_total: estate.endpoints.len(),
+            certificates_total: estate.endpoints.len() + live_certs.len(),
             vulnerable_certificates: estate
                 .endpoints
                 .iter()
@@ -279,6 +287,12 @@ impl Kms {
                     let subject = r.chain.first().map(|c| c.subject.as_str()).unwrap_or("");
                     format!("{}:{} {subject}", r.host, r.port)
                 })
+                .chain(
+                    live_certs
+                        .iter()
+                        .filter(|c| super::inventory::key_quantum_vulnerable(&c.info))
+                        .map(|c| format!("certificate {} {}", c.id, c.info.subject)),
+                )
                 .collect(),
             truncated: estate.truncated,
         }
