@@ -153,6 +153,15 @@ pub struct Config {
     /// PKCS#11 and other providers besides the software keystore (from
     /// `TRESOR_PKCS11_*`; see [`crate::providers_config`]).
     pub providers: crate::providers_config::ProvidersConfig,
+    /// In-process caches (key metadata, versions, credentials, parsed
+    /// keys) on (default) or off.
+    pub cache_enabled: bool,
+    /// Time to live of a cache entry, in seconds (default 600).
+    pub cache_ttl_seconds: u64,
+    /// Most entries per in-process cache (default 100000).
+    pub cache_max_entries: u64,
+    /// Redis URL for the shared metadata cache and invalidation pub/sub.
+    pub cache_redis_url: Option<String>,
 }
 
 impl Default for Config {
@@ -233,6 +242,10 @@ impl Config {
             kmip_client_ca: None,
             dev: false,
             providers: Default::default(),
+            cache_enabled: true,
+            cache_ttl_seconds: 600,
+            cache_max_entries: 100_000,
+            cache_redis_url: None,
         }
     }
 
