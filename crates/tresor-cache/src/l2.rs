@@ -150,11 +150,18 @@ impl L2 {
         let mut inv = self.script.key(key_slot(&k.tenant, &k.id));
         inv.arg(value).arg(k.revision).arg(self.ttl_secs);
         let stored = self
-            .call("put key", async move { inv.invoke_async::<i64>(&mut c).await })
+            .call(
+                "put key",
+                async move { inv.invoke_async::<i64>(&mut c).await },
+            )
             .await;
         if let (Ok(_), Some(alias)) = (stored, &k.alias) {
             let mut c = self.conn.clone();
-            let (slot, id, ttl) = (alias_slot(&k.tenant, alias), k.id.to_string(), self.ttl_secs);
+            let (slot, id, ttl) = (
+                alias_slot(&k.tenant, alias),
+                k.id.to_string(),
+                self.ttl_secs,
+            );
             let _ = self
                 .call("put alias", async move {
                     c.set_ex::<_, _, ()>(slot, id, ttl).await

@@ -98,7 +98,10 @@ impl CachedStore {
             _ => settings.ttl,
         };
         let shared = Arc::new(Shared {
-            l1: L1::new(settings.max_entries.max(1), ttl.max(Duration::from_millis(1))),
+            l1: L1::new(
+                settings.max_entries.max(1),
+                ttl.max(Duration::from_millis(1)),
+            ),
             listening: AtomicBool::new(true),
         });
         let l2 = match &client {
@@ -180,7 +183,11 @@ impl CachedStore {
     }
 
     /// A key by id through L1, then Redis, then the database.
-    async fn key_by_id(&self, tenant: &TenantId, id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
+    async fn key_by_id(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+    ) -> Result<Option<KeyRecord>, StoreError> {
         if !self.caching() {
             return self.inner.get_key(tenant, id).await;
         }
@@ -206,14 +213,19 @@ impl CachedStore {
     /// Caches a key read from the database (L1, and Redis).
     async fn remember_key(&self, seen: u64, k: &KeyRecord) {
         let slot = (k.tenant.clone(), k.id);
-        self.l1().fill(&self.l1().keys, seen, slot.clone(), k.clone());
+        self.l1()
+            .fill(&self.l1().keys, seen, slot.clone(), k.clone());
         if let Some(l2) = self.l2() {
             l2.put_key(k).await;
             self.l1().l2_stale.invalidate(&slot);
         }
     }
 
-    async fn versions(&self, tenant: &TenantId, key: &KeyId) -> Result<Arc<Vec<VersionRecord>>, StoreError> {
+    async fn versions(
+        &self,
+        tenant: &TenantId,
+        key: &KeyId,
+    ) -> Result<Arc<Vec<VersionRecord>>, StoreError> {
         let slot = (tenant.clone(), *key);
         if self.caching()
             && let Some(v) = self.l1().versions.get(&slot)
@@ -223,7 +235,8 @@ impl CachedStore {
         let seen = self.l1().generation();
         let list = Arc::new(self.inner.list_versions(tenant, key).await?);
         if self.caching() && !list.is_empty() {
-            self.l1().fill(&self.l1().versions, seen, slot, list.clone());
+            self.l1()
+                .fill(&self.l1().versions, seen, slot, list.clone());
         }
         Ok(list)
     }
@@ -300,12 +313,14 @@ impl Store for CachedStore {
         if let Some(l2) = self.l2()
             && let Some(t) = l2.get_tenant(id).await
         {
-            self.l1().fill(&self.l1().tenants, seen, id.clone(), t.clone());
+            self.l1()
+                .fill(&self.l1().tenants, seen, id.clone(), t.clone());
             return Ok(Some(t));
         }
         let found = self.inner.get_tenant(id).await?;
         if let Some(t) = &found {
-            self.l1().fill(&self.l1().tenants, seen, id.clone(), t.clone());
+            self.l1()
+                .fill(&self.l1().tenants, seen, id.clone(), t.clone());
             if let Some(l2) = self.l2() {
                 l2.put_tenant(t).await;
             }
@@ -317,7 +332,11 @@ impl Store for CachedStore {
         self.inner.list_tenants().await
     }
 
-    async fn get_key(&self, tenant: &TenantId, id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
+    async fn get_key(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+    ) -> Result<Option<KeyRecord>, StoreError> {
         self.key_by_id(tenant, id).await
     }
 

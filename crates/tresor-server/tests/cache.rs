@@ -71,7 +71,14 @@ impl RedisServer {
         }
         let port = free_port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .args(["--bind", "127.0.0.1"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -179,7 +186,11 @@ async fn redis_dump(url: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
             .await
             .unwrap();
         for k in keys {
-            let kind: String = redis::cmd("TYPE").arg(&k).query_async(&mut c).await.unwrap();
+            let kind: String = redis::cmd("TYPE")
+                .arg(&k)
+                .query_async(&mut c)
+                .await
+                .unwrap();
             assert_eq!(kind, "string", "only string values are written");
             let v: Vec<u8> = redis::cmd("GET").arg(&k).query_async(&mut c).await.unwrap();
             out.push((k, v));
@@ -248,7 +259,9 @@ async fn two_nodes_with_redis_cache() {
     let aes = keys[0].clone();
     let ct = a.encrypt(&aes, secret).await;
     assert_eq!(b.decrypt(&aes, &ct).await, secret);
-    b.post(&format!("/v1/keys/{aes}/rotate"), json!({})).await.ok();
+    b.post(&format!("/v1/keys/{aes}/rotate"), json!({}))
+        .await
+        .ok();
     let ct2 = b.encrypt(&aes, secret).await;
     assert_eq!(a.decrypt(&aes, &ct2).await, secret);
     let aliased = a
@@ -268,17 +281,31 @@ async fn two_nodes_with_redis_cache() {
     assert!(
         dump.iter().any(|(k, _)| k.starts_with(b"tresor:v1:key:")),
         "key metadata is cached in Redis: {:?}",
-        dump.iter().map(|(k, _)| String::from_utf8_lossy(k)).collect::<Vec<_>>()
+        dump.iter()
+            .map(|(k, _)| String::from_utf8_lossy(k))
+            .collect::<Vec<_>>()
     );
     let forms = handle_forms(&db.url).await;
     for (k, v) in &dump {
         let name = String::from_utf8_lossy(k);
-        assert!(name.starts_with("tresor:v1:"), "unexpected Redis key {name}");
+        assert!(
+            name.starts_with("tresor:v1:"),
+            "unexpected Redis key {name}"
+        );
         assert!(!contains(v, secret), "plaintext in Redis under {name}");
-        assert!(!contains(v, b"\"handle\""), "a version in Redis under {name}");
-        assert!(!contains(v, b"token_hash"), "a credential in Redis under {name}");
+        assert!(
+            !contains(v, b"\"handle\""),
+            "a version in Redis under {name}"
+        );
+        assert!(
+            !contains(v, b"token_hash"),
+            "a credential in Redis under {name}"
+        );
         for f in &forms {
-            assert!(!contains(v, f), "wrapped key material in Redis under {name}");
+            assert!(
+                !contains(v, f),
+                "wrapped key material in Redis under {name}"
+            );
         }
     }
 
@@ -330,7 +357,10 @@ async fn unreachable_redis_and_disabled_cache_still_serve() {
             .await
             .ok();
         let r = api
-            .post(&format!("/v1/keys/{key}/encrypt"), json!({ "plaintext": "YQ==" }))
+            .post(
+                &format!("/v1/keys/{key}/encrypt"),
+                json!({ "plaintext": "YQ==" }),
+            )
             .await;
         assert!(r.status.is_client_error(), "{mode}: disabled at once");
         assert!(
