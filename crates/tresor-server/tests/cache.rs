@@ -222,9 +222,9 @@ async fn handle_forms(db_url: &str) -> Vec<Vec<u8>> {
             continue;
         }
         let json = serde_json::to_string(&h).unwrap();
-        forms.push(json[..json.len().min(40)].as_bytes().to_vec());
+        forms.push(json.as_bytes()[..json.len().min(40)].to_vec());
         forms.push(common::hex(&h[..16]).into_bytes());
-        forms.push(common::b64(&h)[..20].as_bytes().to_vec());
+        forms.push(common::b64(&h).as_bytes()[..20].to_vec());
         forms.push(h[..16].to_vec());
     }
     assert!(forms.len() >= 8, "handles to look for");
