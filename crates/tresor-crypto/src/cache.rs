@@ -75,7 +75,6 @@ impl KeyCache {
             map: Cache::builder()
                 .max_capacity(capacity as u64)
                 .time_to_live(ttl.max(Duration::from_millis(1)))
-                .support_invalidation_closures()
                 .build(),
         }
     }
@@ -111,11 +110,13 @@ impl KeyCache {
 
     /// Drops every version of a key.
     pub fn remove_key(&self, tenant: &TenantId, key_id: &KeyId) {
-        let (tenant, key_id) = (tenant.clone(), *key_id);
-        // Fails only without `support_invalidation_closures` (set above).
-        let _ = self
-            .map
-            .invalidate_entries_if(move |(t, k, _), _| *t == tenant && *k == key_id);
+        // Removed one by one (not with a lazy predicate) so the parsed keys
+        // are released, and wiped, now.
+        for (slot, _) in self.map.iter() {
+            if slot.0 == *tenant && slot.1 == *key_id {
+                self.map.invalidate(slot.as_ref());
+            }
+        }
         self.map.run_pending_tasks();
     }
 
@@ -134,5 +135,59 @@ impl KeyCache {
     /// True when nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ctx(version: u32) -> KeyContext {
+        KeyContext {
+            tenant: TenantId::parse("acme").unwrap(),
+            key_id: KeyId::generate(),
+            version,
+            algorithm: Algorithm::Aes256Gcm,
+        }
+    }
+
+    fn parsed() -> Arc<ParsedKey> {
+        let material = crate::keys::generate(Algorithm::Aes256Gcm).unwrap();
+        Arc::new(crate::keys::parse(Algorithm::Aes256Gcm, &material).unwrap())
+    }
+
+    /// Evicted, invalidated and expired keys are released by the cache (so
+    /// their drop, which wipes the material, runs).
+    #[test]
+    fn released_on_invalidation_and_expiry() {
+        let cache = KeyCache::with_ttl(10, Duration::from_millis(100));
+        let (c, key) = (ctx(1), parsed());
+        cache.insert(&c, b"handle", Arc::clone(&key));
+        assert!(cache.get(&c, b"handle").is_some());
+        assert!(cache.get(&c, b"other handle").is_none(), "handle bound");
+        assert_eq!(Arc::strong_count(&key), 2);
+        cache.remove_key(&c.tenant, &c.key_id);
+        assert_eq!(Arc::strong_count(&key), 1, "released on invalidation");
+
+        cache.insert(&c, b"handle", Arc::clone(&key));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(cache.get(&c, b"handle").is_none(), "expired");
+        // Expired entries go at moka's next housekeeping.
+        for _ in 0..50 {
+            if Arc::strong_count(&key) == 1 {
+                break;
+            }
+            cache.clear();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(Arc::strong_count(&key), 1, "released after expiry");
+
+        let off = KeyCache::new(0);
+        off.insert(&c, b"handle", Arc::clone(&key));
+        assert!(
+            off.get(&c, b"handle").is_none(),
+            "capacity 0 caches nothing"
+        );
     }
 }
