@@ -4,13 +4,18 @@
 //! Entries are keyed by (tenant, key id, version) and remember the algorithm
 //! and a SHA-256 of the handle they were built from: a lookup with a
 //! different handle or algorithm is a miss, so the cache never lets a forged
-//! or swapped handle skip unwrapping. When full, an arbitrary entry is
-//! evicted. Parsed keys free (and aws-lc wipes) their material on drop; raw
-//! bytes inside them are `Zeroizing`.
+//! or swapped handle skip unwrapping. The cache is a bounded moka cache
+//! with a time to live (`cache_ttl_seconds`); an evicted, expired or
+//! invalidated entry is dropped, and a parsed key frees its material on
+//! drop: aws-lc cleanses its key structures when they are freed
+//! (`OPENSSL_free`/`HMAC_CTX_cleanup` zero the memory) and raw bytes inside
+//! `ParsedKey` are `Zeroizing`.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
 
 use aws_lc_rs::digest;
 use tresor_core::{Algorithm, KeyContext, KeyId, TenantId};
@@ -19,6 +24,8 @@ use crate::keys::ParsedKey;
 
 /// Default number of cached key versions.
 pub const DEFAULT_CAPACITY: usize = 10_000;
+/// Default time a parsed key stays cached.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(600);
 
 type Slot = (TenantId, KeyId, u32);
 
@@ -31,7 +38,7 @@ struct Entry {
 /// The cache. Cheap to share behind the provider.
 pub struct KeyCache {
     capacity: usize,
-    map: RwLock<HashMap<Slot, Entry>>,
+    map: Cache<Slot, Arc<Entry>>,
 }
 
 impl fmt::Debug for KeyCache {
@@ -55,21 +62,27 @@ fn slot(ctx: &KeyContext) -> Slot {
 }
 
 impl KeyCache {
-    /// A cache holding at most `capacity` versions (0 disables caching).
+    /// A cache holding at most `capacity` versions (0 disables caching)
+    /// for [`DEFAULT_TTL`].
     pub fn new(capacity: usize) -> Self {
+        Self::with_ttl(capacity, DEFAULT_TTL)
+    }
+
+    /// A cache holding at most `capacity` versions, each for at most `ttl`.
+    pub fn with_ttl(capacity: usize, ttl: Duration) -> Self {
         Self {
             capacity,
-            map: RwLock::new(HashMap::new()),
+            map: Cache::builder()
+                .max_capacity(capacity as u64)
+                .time_to_live(ttl.max(Duration::from_millis(1)))
+                .build(),
         }
     }
 
     /// The cached key for this context and handle, if any.
     pub fn get(&self, ctx: &KeyContext, handle: &[u8]) -> Option<Arc<ParsedKey>> {
-        let digest = handle_digest(handle);
-        let slot = slot(ctx);
-        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
-        let entry = map.get(&slot)?;
-        if entry.algorithm == ctx.algorithm && entry.handle_digest == digest {
+        let entry = self.map.get(&slot(ctx))?;
+        if entry.algorithm == ctx.algorithm && entry.handle_digest == handle_digest(handle) {
             Some(Arc::clone(&entry.key))
         } else {
             None
@@ -86,48 +99,95 @@ impl KeyCache {
             handle_digest: handle_digest(handle),
             key,
         };
-        let slot = slot(ctx);
-        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= self.capacity
-            && !map.contains_key(&slot)
-            && let Some(victim) = map.keys().next().cloned()
-        {
-            map.remove(&victim);
-        }
-        map.insert(slot, entry);
+        self.map.insert(slot(ctx), Arc::new(entry));
     }
 
     /// Drops one version.
     pub fn remove_version(&self, ctx: &KeyContext) {
-        self.map
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&slot(ctx));
+        self.map.invalidate(&slot(ctx));
+        self.map.run_pending_tasks();
     }
 
     /// Drops every version of a key.
     pub fn remove_key(&self, tenant: &TenantId, key_id: &KeyId) {
-        self.map
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(t, k, _), _| !(t == tenant && k == key_id));
+        // Removed one by one (not with a lazy predicate) so the parsed keys
+        // are released, and wiped, now.
+        for (slot, _) in self.map.iter() {
+            if slot.0 == *tenant && slot.1 == *key_id {
+                self.map.invalidate(slot.as_ref());
+            }
+        }
+        self.map.run_pending_tasks();
     }
 
     /// Drops every entry.
     pub fn clear(&self) {
-        self.map
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        self.map.invalidate_all();
+        self.map.run_pending_tasks();
     }
 
     /// Number of cached versions.
     pub fn len(&self) -> usize {
-        self.map.read().map(|m| m.len()).unwrap_or(0)
+        self.map.run_pending_tasks();
+        usize::try_from(self.map.entry_count()).unwrap_or(usize::MAX)
     }
 
     /// True when nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ctx(version: u32) -> KeyContext {
+        KeyContext {
+            tenant: TenantId::parse("acme").unwrap(),
+            key_id: KeyId::generate(),
+            version,
+            algorithm: Algorithm::Aes256Gcm,
+        }
+    }
+
+    fn parsed() -> Arc<ParsedKey> {
+        let material = crate::keys::generate(Algorithm::Aes256Gcm).unwrap();
+        Arc::new(crate::keys::parse(Algorithm::Aes256Gcm, &material).unwrap())
+    }
+
+    /// Evicted, invalidated and expired keys are released by the cache (so
+    /// their drop, which wipes the material, runs).
+    #[test]
+    fn released_on_invalidation_and_expiry() {
+        let cache = KeyCache::with_ttl(10, Duration::from_millis(100));
+        let (c, key) = (ctx(1), parsed());
+        cache.insert(&c, b"handle", Arc::clone(&key));
+        assert!(cache.get(&c, b"handle").is_some());
+        assert!(cache.get(&c, b"other handle").is_none(), "handle bound");
+        assert_eq!(Arc::strong_count(&key), 2);
+        cache.remove_key(&c.tenant, &c.key_id);
+        assert_eq!(Arc::strong_count(&key), 1, "released on invalidation");
+
+        cache.insert(&c, b"handle", Arc::clone(&key));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(cache.get(&c, b"handle").is_none(), "expired");
+        // Expired entries go at moka's next housekeeping.
+        for _ in 0..50 {
+            if Arc::strong_count(&key) == 1 {
+                break;
+            }
+            cache.clear();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(Arc::strong_count(&key), 1, "released after expiry");
+
+        let off = KeyCache::new(0);
+        off.insert(&c, b"handle", Arc::clone(&key));
+        assert!(
+            off.get(&c, b"handle").is_none(),
+            "capacity 0 caches nothing"
+        );
     }
 }

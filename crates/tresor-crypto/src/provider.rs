@@ -81,10 +81,22 @@ impl SoftwareProvider {
         store: Arc<dyn ProviderStateStore>,
         capacity: usize,
     ) -> Result<Self, ProviderError> {
+        Self::with_cache(id, root, store, capacity, crate::cache::DEFAULT_TTL)
+    }
+
+    /// Like [`SoftwareProvider::new`] with a chosen key-cache size (0
+    /// disables) and time to live of a cached parsed key.
+    pub fn with_cache(
+        id: ProviderId,
+        root: &RootKey,
+        store: Arc<dyn ProviderStateStore>,
+        capacity: usize,
+        ttl: std::time::Duration,
+    ) -> Result<Self, ProviderError> {
         Ok(Self {
             hierarchy: KeyHierarchy::new(id.clone(), root, store)?,
             id,
-            cache: KeyCache::new(capacity),
+            cache: KeyCache::with_ttl(capacity, ttl),
         })
     }
 

@@ -159,6 +159,15 @@ pub struct Config {
     /// Alert thresholds and notifications (`[alerts]`, or
     /// `TRESOR_ALERTS_JSON`; see [`crate::alerts_runtime`]).
     pub alerts: crate::alerts_runtime::AlertsConfig,
+    /// In-process caches (key metadata, versions, credentials, parsed
+    /// keys) on (default) or off.
+    pub cache_enabled: bool,
+    /// Time to live of a cache entry, in seconds (default 600).
+    pub cache_ttl_seconds: u64,
+    /// Most entries per in-process cache (default 100000).
+    pub cache_max_entries: u64,
+    /// Redis URL for the shared metadata cache and invalidation pub/sub.
+    pub cache_redis_url: Option<String>,
 }
 
 impl Default for Config {
@@ -241,6 +250,10 @@ impl Config {
             providers: Default::default(),
             audit_sinks: Vec::new(),
             alerts: Default::default(),
+            cache_enabled: true,
+            cache_ttl_seconds: 600,
+            cache_max_entries: 100_000,
+            cache_redis_url: None,
         }
     }
 

@@ -153,8 +153,20 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     let kmip_prepared = crate::kmip_listener::prepare(&config).await?;
     let store = OpenStore::open(&config).await.map_err(StartError::Store)?;
-    let provider =
-        SoftwareProvider::new(SoftwareProvider::default_id(), &root, store.state.clone());
+    // Parsed (unwrapped) keys: same switch, bound and TTL as the metadata
+    // cache; process memory only, wiped when dropped.
+    let capacity = if config.cache_enabled {
+        usize::try_from(config.cache_max_entries).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    let provider = SoftwareProvider::with_cache(
+        SoftwareProvider::default_id(),
+        &root,
+        store.state.clone(),
+        capacity,
+        Duration::from_secs(config.cache_ttl_seconds),
+    );
     drop(root);
     let started = match provider {
         Ok(provider) => build(&config, provider, &store).await,

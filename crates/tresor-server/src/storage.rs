@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tresor_cache::{CacheSettings, CachedStore, Topology};
 use tresor_core::{ProviderId, ProviderStateStore, Store, StoreError};
 use tresor_store::{PoolOptions, SqliteOptions, SqliteStore, StoreOptions, Synchronous};
 
@@ -30,7 +31,7 @@ impl OpenStore {
         if url.starts_with("sqlite:") {
             let s = Arc::new(SqliteStore::open_url(url, &sqlite_opts).await?);
             return Ok(Self {
-                store: s.clone(),
+                store: cached(config, s.clone()).await?,
                 state: s.clone(),
                 sqlite: Some(s),
             });
@@ -44,7 +45,7 @@ impl OpenStore {
         .await?;
         Ok(Self {
             state: Arc::new(StateOf(store.clone())),
-            store,
+            store: cached(config, store).await?,
             sqlite: None,
         })
     }
@@ -55,6 +56,34 @@ impl OpenStore {
             s.close().await;
         }
     }
+}
+
+/// `store` behind the metadata cache, unless `cache_enabled = false`.
+/// PostgreSQL nodes hear each other over `LISTEN/NOTIFY`; MySQL/MariaDB
+/// nodes over Redis pub/sub, or else by a one-second in-process TTL.
+async fn cached(config: &Config, store: Arc<dyn Store>) -> Result<Arc<dyn Store>, StoreError> {
+    if !config.cache_enabled {
+        return Ok(store);
+    }
+    let url = config.database_url.as_str();
+    let topology = if url.starts_with("sqlite:") {
+        Topology::Single
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let opts = pool_options(config).with_max_connections(2);
+        Topology::Postgres(tresor_store::postgres_pool(url, &opts).await?)
+    } else {
+        Topology::Shared
+    };
+    let settings = CacheSettings {
+        enabled: true,
+        ttl: Duration::from_secs(config.cache_ttl_seconds),
+        max_entries: config.cache_max_entries,
+        redis_url: config.cache_redis_url.clone(),
+    };
+    let cache = CachedStore::new(store, &settings, topology)
+        .await
+        .map_err(|e| StoreError::Backend(Box::new(e)))?;
+    Ok(Arc::new(cache))
 }
 
 /// The connection-pool settings of `config` (for database servers).

@@ -35,6 +35,15 @@ pub use mysql::MysqlStore;
 pub use options::{PoolOptions, SqliteOptions, StoreOptions, Synchronous, TlsMode};
 pub use postgres::PostgresStore;
 pub use schema::{migrate, schema_status};
+
+/// A PostgreSQL pool with the same URL and TLS settings as the store (for
+/// side channels such as cache invalidation `LISTEN/NOTIFY`).
+pub async fn postgres_pool(
+    url: &str,
+    opts: &PoolOptions,
+) -> Result<sqlx::postgres::PgPool, tresor_core::StoreError> {
+    postgres::connect::pool(url, opts).await
+}
 pub use sqlite::SqliteStore;
 
 /// The backend a URL names.

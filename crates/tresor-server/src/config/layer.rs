@@ -42,6 +42,10 @@ pub const KEYS: &[&str] = &[
     "kmip_tls_key",
     "kmip_client_ca",
     "dev",
+    "cache_enabled",
+    "cache_ttl_seconds",
+    "cache_max_entries",
+    "cache_redis_url",
 ];
 
 /// Keys whose value must never be written in the config file.
@@ -87,6 +91,10 @@ pub struct ConfigLayer {
     pub audit_sinks: Option<Vec<crate::siem::config::SinkConfig>>,
     /// The `[alerts]` table / `TRESOR_ALERTS_JSON`.
     pub alerts: Option<crate::alerts_runtime::AlertsConfig>,
+    pub cache_enabled: Option<bool>,
+    pub cache_ttl_seconds: Option<u64>,
+    pub cache_max_entries: Option<u64>,
+    pub cache_redis_url: Option<String>,
 }
 
 /// The environment variable for a key.
@@ -288,6 +296,27 @@ impl ConfigLayer {
                     _ => return Err(err("expected true or false")),
                 })
             }
+            "cache_enabled" => {
+                self.cache_enabled = Some(match v.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => true,
+                    "false" | "0" | "no" | "off" => false,
+                    _ => return Err(err("expected true or false")),
+                })
+            }
+            "cache_ttl_seconds" => {
+                let n = number(v, 1, 86_400).map_err(|m| err(&m))?;
+                self.cache_ttl_seconds = Some(n as u64);
+            }
+            "cache_max_entries" => {
+                let n = number(v, 1, 100_000_000).map_err(|m| err(&m))?;
+                self.cache_max_entries = Some(n as u64);
+            }
+            "cache_redis_url" => {
+                if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
+                    return Err(err("expected a redis:// or rediss:// URL"));
+                }
+                self.cache_redis_url = Some(v.to_owned());
+            }
             _ => return Err(err("unknown key")),
         }
         Ok(())
@@ -337,6 +366,10 @@ impl ConfigLayer {
             dev: over.dev.or(self.dev),
             audit_sinks: over.audit_sinks.or(self.audit_sinks),
             alerts: over.alerts.or(self.alerts),
+            cache_enabled: over.cache_enabled.or(self.cache_enabled),
+            cache_ttl_seconds: over.cache_ttl_seconds.or(self.cache_ttl_seconds),
+            cache_max_entries: over.cache_max_entries.or(self.cache_max_entries),
+            cache_redis_url: over.cache_redis_url.or(self.cache_redis_url),
         }
     }
 
@@ -408,6 +441,10 @@ impl ConfigLayer {
             providers: Default::default(),
             audit_sinks: self.audit_sinks.unwrap_or_default(),
             alerts: self.alerts.unwrap_or_default(),
+            cache_enabled: self.cache_enabled.unwrap_or(defaults.cache_enabled),
+            cache_ttl_seconds: self.cache_ttl_seconds.unwrap_or(defaults.cache_ttl_seconds),
+            cache_max_entries: self.cache_max_entries.unwrap_or(defaults.cache_max_entries),
+            cache_redis_url: self.cache_redis_url,
             data_dir,
         };
         config.validate()?;

@@ -1,0 +1,571 @@
+//! [`CachedStore`]: a [`Store`] decorator that answers hot reads (keys,
+//! aliases, versions, API keys, certificate mappings, tenants) from the
+//! caches and sends every write to the wrapped store, then invalidates
+//! locally, refreshes Redis and tells the other nodes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPool;
+use tokio::task::JoinHandle;
+use tresor_core::{
+    Alias, ApiKeyId, ApiKeyRecord, AuditEvent, AuditFilter, AuditRecord, CertPrincipal, Change,
+    Checkpoint, CheckpointFilter, KeyFilter, KeyId, KeyRecord, Page, PageRequest, ProviderId,
+    ProviderStateStore, Store, StoreError, TenantId, TenantRecord, Timestamp, VersionRecord,
+};
+
+use crate::bus::{self, Shared};
+use crate::invalidation::{CHANNEL, Invalidation};
+use crate::l1::L1;
+use crate::l2::L2;
+use crate::settings::{CacheSettings, POLL_TTL};
+
+/// How this node hears about other nodes' changes.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Topology {
+    /// One node (SQLite): nothing to hear.
+    Single,
+    /// Several nodes on PostgreSQL: `LISTEN/NOTIFY` over this pool.
+    Postgres(PgPool),
+    /// Several nodes on a database without notifications (MySQL/MariaDB):
+    /// Redis pub/sub when Redis is configured, otherwise the in-process
+    /// TTL is cut to [`POLL_TTL`] so other nodes' changes show within it.
+    Shared,
+}
+
+/// How a commit's changes reach the other nodes.
+#[derive(Debug)]
+enum Publisher {
+    None,
+    Postgres(PgPool),
+    Redis,
+}
+
+/// A cache could not be set up (a bad Redis URL).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    /// `cache_redis_url` is not a Redis URL.
+    #[error("invalid Redis URL: {0}")]
+    RedisUrl(#[source] redis::RedisError),
+}
+
+/// The caching decorator.
+pub struct CachedStore {
+    inner: Arc<dyn Store>,
+    shared: Arc<Shared>,
+    l2: Option<L2>,
+    publisher: Publisher,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for CachedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedStore")
+            .field("inner", &self.inner)
+            .field("l1", &self.shared.l1)
+            .field("l2", &self.l2)
+            .field("publisher", &self.publisher)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for CachedStore {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl CachedStore {
+    /// Wraps `inner`; subscribes to the invalidation bus (waiting briefly
+    /// for the first subscription) and keeps it up in the background.
+    pub async fn new(
+        inner: Arc<dyn Store>,
+        settings: &CacheSettings,
+        topology: Topology,
+    ) -> Result<Self, CacheError> {
+        let client = match &settings.redis_url {
+            Some(url) => Some(redis::Client::open(url.as_str()).map_err(CacheError::RedisUrl)?),
+            None => None,
+        };
+        let ttl = match (&topology, &client) {
+            (Topology::Shared, None) => settings.ttl.min(POLL_TTL),
+            _ => settings.ttl,
+        };
+        let shared = Arc::new(Shared {
+            l1: L1::new(
+                settings.max_entries.max(1),
+                ttl.max(Duration::from_millis(1)),
+            ),
+            listening: AtomicBool::new(true),
+        });
+        let l2 = match &client {
+            Some(c) => Some(L2::new(c.clone(), settings.ttl).map_err(CacheError::RedisUrl)?),
+            None => None,
+        };
+        let mut tasks = Vec::new();
+        let publisher = match (topology, client) {
+            (Topology::Postgres(pool), _) => {
+                let first = bus::pg_subscribe(&pool).await.ok();
+                shared.listening.store(first.is_some(), Ordering::SeqCst);
+                tasks.push(tokio::spawn(bus::pg_listen(
+                    pool.clone(),
+                    shared.clone(),
+                    first,
+                )));
+                Publisher::Postgres(pool)
+            }
+            (Topology::Shared, Some(client)) => {
+                let first = bus::redis_subscribe(&client).await;
+                shared.listening.store(first.is_some(), Ordering::SeqCst);
+                tasks.push(tokio::spawn(bus::redis_listen(
+                    client,
+                    shared.clone(),
+                    first,
+                )));
+                Publisher::Redis
+            }
+            _ => Publisher::None,
+        };
+        Ok(Self {
+            inner,
+            shared,
+            l2,
+            publisher,
+            tasks,
+        })
+    }
+
+    /// Whether reads may be answered from the caches now (false while the
+    /// invalidation bus is down).
+    pub fn caching(&self) -> bool {
+        self.shared.listening.load(Ordering::SeqCst)
+    }
+
+    /// Drops every cached entry of this node.
+    pub fn clear(&self) {
+        self.shared.l1.clear();
+    }
+
+    fn l1(&self) -> &L1 {
+        &self.shared.l1
+    }
+
+    /// Redis, when configured and the node is caching.
+    fn l2(&self) -> Option<&L2> {
+        self.l2.as_ref().filter(|_| self.caching())
+    }
+
+    async fn publish(&self, invs: &[Invalidation]) {
+        let message = bus::payload(invs);
+        match &self.publisher {
+            Publisher::None => {}
+            Publisher::Postgres(pool) => {
+                if let Err(e) = bus::notify(pool, &message).await {
+                    tracing::warn!(error = %e, "cannot notify other nodes of a change");
+                }
+            }
+            Publisher::Redis => {
+                let sent = match &self.l2 {
+                    Some(l2) => l2.publish(CHANNEL, message).await,
+                    None => false,
+                };
+                if !sent {
+                    tracing::warn!("cannot notify other nodes of a change (Redis unreachable)");
+                }
+            }
+        }
+    }
+
+    /// A key by id through L1, then Redis, then the database.
+    async fn key_by_id(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+    ) -> Result<Option<KeyRecord>, StoreError> {
+        if !self.caching() {
+            return self.inner.get_key(tenant, id).await;
+        }
+        let slot = (tenant.clone(), *id);
+        if let Some(k) = self.l1().keys.get(&slot) {
+            return Ok(Some(k));
+        }
+        let seen = self.l1().generation();
+        let stale = self.l1().l2_stale.contains_key(&slot);
+        if let Some(l2) = self.l2().filter(|_| !stale)
+            && let Some(k) = l2.get_key(tenant, id).await
+        {
+            self.l1().fill(&self.l1().keys, seen, slot, k.clone());
+            return Ok(Some(k));
+        }
+        let found = self.inner.get_key(tenant, id).await?;
+        if let Some(k) = &found {
+            self.remember_key(seen, k).await;
+        }
+        Ok(found)
+    }
+
+    /// Caches a key read from the database (L1, and Redis).
+    async fn remember_key(&self, seen: u64, k: &KeyRecord) {
+        let slot = (k.tenant.clone(), k.id);
+        self.l1()
+            .fill(&self.l1().keys, seen, slot.clone(), k.clone());
+        if let Some(l2) = self.l2() {
+            l2.put_key(k).await;
+            self.l1().l2_stale.invalidate(&slot);
+        }
+    }
+
+    async fn versions(
+        &self,
+        tenant: &TenantId,
+        key: &KeyId,
+    ) -> Result<Arc<Vec<VersionRecord>>, StoreError> {
+        let slot = (tenant.clone(), *key);
+        if self.caching()
+            && let Some(v) = self.l1().versions.get(&slot)
+        {
+            return Ok(v);
+        }
+        let seen = self.l1().generation();
+        let list = Arc::new(self.inner.list_versions(tenant, key).await?);
+        if self.caching() && !list.is_empty() {
+            self.l1()
+                .fill(&self.l1().versions, seen, slot, list.clone());
+        }
+        Ok(list)
+    }
+}
+
+#[async_trait]
+impl ProviderStateStore for CachedStore {
+    async fn get_blob(
+        &self,
+        provider: &ProviderId,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_blob(provider, name).await
+    }
+
+    async fn put_blob_if_absent(
+        &self,
+        provider: &ProviderId,
+        name: &str,
+        value: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        self.inner.put_blob_if_absent(provider, name, value).await
+    }
+}
+
+#[async_trait]
+impl Store for CachedStore {
+    async fn commit(
+        &self,
+        changes: Vec<Change>,
+        audit: Vec<AuditEvent>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut invs: Vec<Invalidation> = Vec::new();
+        let mut updated = Vec::new();
+        for c in &changes {
+            if let Some(inv) = Invalidation::of(c)
+                && !invs.contains(&inv)
+            {
+                invs.push(inv);
+            }
+            if let Change::UpdateKey {
+                key,
+                expected_revision,
+            } = c
+            {
+                let mut k = key.clone();
+                k.revision = expected_revision.saturating_add(1);
+                updated.push(k);
+            }
+        }
+        let result = self.inner.commit(changes, audit).await;
+        for inv in &invs {
+            self.l1().invalidate(inv);
+        }
+        if result.is_ok() && !invs.is_empty() {
+            if let Some(l2) = self.l2() {
+                for k in &updated {
+                    l2.put_key(k).await;
+                }
+            }
+            self.publish(&invs).await;
+        }
+        result
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
+        if !self.caching() {
+            return self.inner.get_tenant(id).await;
+        }
+        if let Some(t) = self.l1().tenants.get(id) {
+            return Ok(Some(t));
+        }
+        let seen = self.l1().generation();
+        if let Some(l2) = self.l2()
+            && let Some(t) = l2.get_tenant(id).await
+        {
+            self.l1()
+                .fill(&self.l1().tenants, seen, id.clone(), t.clone());
+            return Ok(Some(t));
+        }
+        let found = self.inner.get_tenant(id).await?;
+        if let Some(t) = &found {
+            self.l1()
+                .fill(&self.l1().tenants, seen, id.clone(), t.clone());
+            if let Some(l2) = self.l2() {
+                l2.put_tenant(t).await;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        self.inner.list_tenants().await
+    }
+
+    async fn get_key(
+        &self,
+        tenant: &TenantId,
+        id: &KeyId,
+    ) -> Result<Option<KeyRecord>, StoreError> {
+        self.key_by_id(tenant, id).await
+    }
+
+    async fn get_key_by_alias(
+        &self,
+        tenant: &TenantId,
+        alias: &Alias,
+    ) -> Result<Option<KeyRecord>, StoreError> {
+        if !self.caching() {
+            return self.inner.get_key_by_alias(tenant, alias).await;
+        }
+        let slot = (tenant.clone(), alias.clone());
+        let mut known = self.l1().aliases.get(&slot);
+        if known.is_none()
+            && let Some(l2) = self.l2()
+        {
+            known = l2.get_alias(tenant, alias).await;
+        }
+        if let Some(id) = known
+            && let Some(k) = self.key_by_id(tenant, &id).await?
+            && k.alias.as_ref() == Some(alias)
+        {
+            self.l1().aliases.insert(slot, id);
+            return Ok(Some(k));
+        }
+        let seen = self.l1().generation();
+        let found = self.inner.get_key_by_alias(tenant, alias).await?;
+        match &found {
+            Some(k) => {
+                self.l1().aliases.insert(slot, k.id);
+                self.remember_key(seen, k).await;
+            }
+            None => self.l1().aliases.invalidate(&slot),
+        }
+        Ok(found)
+    }
+
+    async fn list_keys(
+        &self,
+        tenant: &TenantId,
+        filter: &KeyFilter,
+        page: PageRequest,
+    ) -> Result<Page<KeyRecord>, StoreError> {
+        self.inner.list_keys(tenant, filter, page).await
+    }
+
+    async fn keys_due(&self, now: Timestamp, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
+        self.inner.keys_due(now, limit).await
+    }
+
+    async fn list_versions(
+        &self,
+        tenant: &TenantId,
+        key: &KeyId,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        Ok(self.versions(tenant, key).await?.as_ref().clone())
+    }
+
+    async fn get_version(
+        &self,
+        tenant: &TenantId,
+        key: &KeyId,
+        version: u32,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        if let Some(v) = self
+            .versions(tenant, key)
+            .await?
+            .iter()
+            .find(|v| v.version == version)
+        {
+            return Ok(Some(v.clone()));
+        }
+        // Not in the cached list: perhaps newer than it.
+        self.inner.get_version(tenant, key, version).await
+    }
+
+    async fn get_api_key_by_hash(&self, hash: &[u8]) -> Result<Option<ApiKeyRecord>, StoreError> {
+        if !self.caching() {
+            return self.inner.get_api_key_by_hash(hash).await;
+        }
+        if let Some(k) = self.l1().api_keys.get(hash) {
+            return Ok(Some(k));
+        }
+        let seen = self.l1().generation();
+        let found = self.inner.get_api_key_by_hash(hash).await?;
+        if let Some(k) = &found {
+            self.l1()
+                .fill(&self.l1().api_keys, seen, hash.to_vec(), k.clone());
+        }
+        Ok(found)
+    }
+
+    async fn list_api_keys(&self, tenant: &TenantId) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        self.inner.list_api_keys(tenant).await
+    }
+
+    async fn get_api_key(
+        &self,
+        tenant: &TenantId,
+        id: &ApiKeyId,
+    ) -> Result<Option<ApiKeyRecord>, StoreError> {
+        self.inner.get_api_key(tenant, id).await
+    }
+
+    async fn find_cert_principals(
+        &self,
+        subject_cn: &str,
+    ) -> Result<Vec<CertPrincipal>, StoreError> {
+        if !self.caching() {
+            return self.inner.find_cert_principals(subject_cn).await;
+        }
+        if let Some(v) = self.l1().certs.get(subject_cn) {
+            return Ok(v.as_ref().clone());
+        }
+        let seen = self.l1().generation();
+        let found = self.inner.find_cert_principals(subject_cn).await?;
+        if !found.is_empty() {
+            self.l1().fill(
+                &self.l1().certs,
+                seen,
+                subject_cn.to_owned(),
+                Arc::new(found.clone()),
+            );
+        }
+        Ok(found)
+    }
+
+    async fn list_cert_principals(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<CertPrincipal>, StoreError> {
+        self.inner.list_cert_principals(tenant).await
+    }
+
+    async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        self.inner.list_audit(filter).await
+    }
+
+    async fn audit_head(&self) -> Result<(u64, [u8; 32]), StoreError> {
+        self.inner.audit_head().await
+    }
+
+    async fn list_checkpoints(
+        &self,
+        filter: &CheckpointFilter,
+    ) -> Result<Vec<Checkpoint>, StoreError> {
+        self.inner.list_checkpoints(filter).await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.try_acquire_lease(name, holder, ttl).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.inner.release_lease(name, holder).await
+    }
+
+    async fn import_audit(&self, records: Vec<AuditRecord>) -> Result<(), StoreError> {
+        let result = self.inner.import_audit(records).await;
+        self.l1().clear();
+        result
+    }
+
+    async fn list_blobs(&self) -> Result<Vec<(ProviderId, String, Vec<u8>)>, StoreError> {
+        self.inner.list_blobs().await
+    }
+
+    // Not on the hot path: read through, uncached.
+    async fn get_discovery_scan(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<tresor_core::discovery::DiscoveryScan>, StoreError> {
+        self.inner.get_discovery_scan(tenant, id).await
+    }
+
+    async fn list_discovery_scans(
+        &self,
+        tenant: &TenantId,
+        limit: u32,
+    ) -> Result<Vec<tresor_core::discovery::DiscoveryScan>, StoreError> {
+        self.inner.list_discovery_scans(tenant, limit).await
+    }
+
+    async fn sink_cursor(&self, sink: &str) -> Result<u64, StoreError> {
+        self.inner.sink_cursor(sink).await
+    }
+
+    async fn advance_sink_cursor(&self, sink: &str, seq: u64) -> Result<(), StoreError> {
+        self.inner.advance_sink_cursor(sink, seq).await
+    }
+
+    async fn list_alerts(
+        &self,
+        filter: &tresor_core::AlertFilter,
+    ) -> Result<Vec<tresor_core::AlertRecord>, StoreError> {
+        self.inner.list_alerts(filter).await
+    }
+
+    async fn get_certificate(
+        &self,
+        tenant: &TenantId,
+        id: &tresor_core::CertId,
+    ) -> Result<Option<tresor_core::CertificateRecord>, StoreError> {
+        self.inner.get_certificate(tenant, id).await
+    }
+
+    async fn list_certificates(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::CertificateFilter,
+    ) -> Result<Vec<tresor_core::CertificateRecord>, StoreError> {
+        self.inner.list_certificates(tenant, filter).await
+    }
+
+    async fn get_ca(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> Result<Option<tresor_core::CaRecord>, StoreError> {
+        self.inner.get_ca(tenant, name).await
+    }
+
+    async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<tresor_core::CaRecord>, StoreError> {
+        self.inner.list_cas(tenant).await
+    }
+}
