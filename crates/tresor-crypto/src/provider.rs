@@ -88,6 +88,20 @@ impl SoftwareProvider {
         })
     }
 
+    /// A provider whose tenant keys are sealed by `root`, e.g. a
+    /// [`crate::ProviderRoot`] (an AES key inside an HSM).
+    pub fn with_root(
+        id: ProviderId,
+        root: Arc<dyn crate::RootWrap>,
+        store: Arc<dyn ProviderStateStore>,
+    ) -> Self {
+        Self {
+            hierarchy: KeyHierarchy::with_root(id.clone(), root, store),
+            id,
+            cache: KeyCache::new(DEFAULT_CAPACITY),
+        }
+    }
+
     /// `software`, the default provider id.
     pub fn default_id() -> ProviderId {
         ProviderId::parse(DEFAULT_PROVIDER_ID)
