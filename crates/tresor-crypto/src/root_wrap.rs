@@ -93,7 +93,9 @@ impl RootWrap for LocalRoot {
 pub enum ProviderRootError {
     /// The key named by label is not in the provider (deleted, wrong token,
     /// or never created).
-    #[error("the root key '{label}' is not in provider '{provider}' (deleted, another token, or never created): {source}")]
+    #[error(
+        "the root key '{label}' is not in provider '{provider}' (deleted, another token, or never created): {source}"
+    )]
     Missing {
         provider: ProviderId,
         label: String,
@@ -196,7 +198,11 @@ impl ProviderRoot {
     /// After a failed open: is the root key itself gone or unreachable
     /// (then say so, clearly), or was it only this blob?
     async fn diagnose(&self, failure: ProviderError) -> ProviderError {
-        match self.provider.register_existing(&self.ctx, &self.label).await {
+        match self
+            .provider
+            .register_existing(&self.ctx, &self.label)
+            .await
+        {
             Ok(_) => failure,
             Err(e) => {
                 tracing::error!(

@@ -85,6 +85,9 @@ pub enum SqliteSync {
     Normal,
 }
 
+/// Default `CKA_LABEL` of an HSM-held root key.
+pub const DEFAULT_ROOT_KEY_PKCS11_LABEL: &str = "tresor-root-key";
+
 /// The validated server configuration, defaults applied.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -153,6 +156,12 @@ pub struct Config {
     /// PKCS#11 and other providers besides the software keystore (from
     /// `TRESOR_PKCS11_*`; see [`crate::providers_config`]).
     pub providers: crate::providers_config::ProvidersConfig,
+    /// The PKCS#11 provider (one of `providers`) whose AES key is the root
+    /// key: tenant keys are sealed inside the token and no root key file is
+    /// used (see [`crate::hsm_root`]).
+    pub root_key_pkcs11_provider: Option<tresor_core::ProviderId>,
+    /// `CKA_LABEL` of that AES-256 key (default `tresor-root-key`).
+    pub root_key_pkcs11_label: String,
 }
 
 impl Default for Config {
@@ -233,6 +242,8 @@ impl Config {
             kmip_client_ca: None,
             dev: false,
             providers: Default::default(),
+            root_key_pkcs11_provider: None,
+            root_key_pkcs11_label: DEFAULT_ROOT_KEY_PKCS11_LABEL.to_owned(),
         }
     }
 
@@ -301,6 +312,11 @@ impl Config {
         {
             return inconsistent(
                 "`scheduler_lease_ttl_seconds` must be longer than `scheduler_interval_seconds`",
+            );
+        }
+        if self.root_key_pkcs11_provider.is_some() && self.root_key.is_some() {
+            return inconsistent(
+                "`root_key` (TRESOR_ROOT_KEY) and `root_key_pkcs11_provider` exclude each other: the root key is either a value or an HSM key",
             );
         }
         Ok(())

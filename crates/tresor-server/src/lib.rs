@@ -4,6 +4,7 @@
 
 pub mod config;
 mod evidence_runtime;
+pub mod hsm_root;
 pub mod http;
 pub mod kmip_listener;
 mod leader;

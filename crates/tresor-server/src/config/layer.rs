@@ -42,6 +42,8 @@ pub const KEYS: &[&str] = &[
     "kmip_tls_key",
     "kmip_client_ca",
     "dev",
+    "root_key_pkcs11_provider",
+    "root_key_pkcs11_label",
 ];
 
 /// Keys whose value must never be written in the config file.
@@ -83,6 +85,8 @@ pub struct ConfigLayer {
     pub kmip_tls_key: Option<PathBuf>,
     pub kmip_client_ca: Option<PathBuf>,
     pub dev: Option<bool>,
+    pub root_key_pkcs11_provider: Option<tresor_core::ProviderId>,
+    pub root_key_pkcs11_label: Option<String>,
 }
 
 /// The environment variable for a key.
@@ -268,6 +272,18 @@ impl ConfigLayer {
                     _ => return Err(err("expected true or false")),
                 })
             }
+            "root_key_pkcs11_provider" => {
+                self.root_key_pkcs11_provider = Some(
+                    tresor_core::ProviderId::parse(v)
+                        .map_err(|e| err(&format!("expected a provider id ({e})")))?,
+                )
+            }
+            "root_key_pkcs11_label" => {
+                if v.is_empty() || v.len() > 128 {
+                    return Err(err("expected a CKA_LABEL of 1 to 128 bytes"));
+                }
+                self.root_key_pkcs11_label = Some(v.to_owned());
+            }
             _ => return Err(err("unknown key")),
         }
         Ok(())
@@ -315,6 +331,10 @@ impl ConfigLayer {
             kmip_tls_key: over.kmip_tls_key.or(self.kmip_tls_key),
             kmip_client_ca: over.kmip_client_ca.or(self.kmip_client_ca),
             dev: over.dev.or(self.dev),
+            root_key_pkcs11_provider: over
+                .root_key_pkcs11_provider
+                .or(self.root_key_pkcs11_provider),
+            root_key_pkcs11_label: over.root_key_pkcs11_label.or(self.root_key_pkcs11_label),
         }
     }
 
@@ -384,6 +404,10 @@ impl ConfigLayer {
             kmip_client_ca: self.kmip_client_ca,
             dev: self.dev.unwrap_or(false),
             providers: Default::default(),
+            root_key_pkcs11_provider: self.root_key_pkcs11_provider,
+            root_key_pkcs11_label: self
+                .root_key_pkcs11_label
+                .unwrap_or(defaults.root_key_pkcs11_label),
             data_dir,
         };
         config.validate()?;
