@@ -22,6 +22,7 @@ use tresor_core::{KeyContext, ProviderError, ProviderId, ProviderStateStore, Ten
 use zeroize::Zeroizing;
 
 use crate::root_key::RootKey;
+use crate::root_wrap::{LocalRoot, RootWrap};
 use crate::symmetric::{NONCE_LEN, aead_key, aead_open, aead_seal, fill_random, random_nonce};
 
 /// Format byte of every blob this module writes.
@@ -90,8 +91,7 @@ pub fn tenant_blob_name(tenant: &TenantId) -> String {
 /// Root key + per-tenant keys, with the unwrapped tenant keys cached.
 pub struct KeyHierarchy {
     provider: ProviderId,
-    root: LessSafeKey,
-    root_kcv: String,
+    root: Arc<dyn RootWrap>,
     store: Arc<dyn ProviderStateStore>,
     tenants: RwLock<HashMap<TenantId, Arc<LessSafeKey>>>,
 }
@@ -100,7 +100,7 @@ impl fmt::Debug for KeyHierarchy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyHierarchy")
             .field("provider", &self.provider)
-            .field("root_kcv", &self.root_kcv)
+            .field("root", &self.root)
             .field(
                 "cached_tenants",
                 &self.tenants.read().map(|t| t.len()).unwrap_or(0),
@@ -116,18 +116,30 @@ impl KeyHierarchy {
         root: &RootKey,
         store: Arc<dyn ProviderStateStore>,
     ) -> Result<Self, ProviderError> {
-        Ok(Self {
+        Ok(Self::with_root(
             provider,
-            root: aead_key(&AES_256_GCM, root.expose())?,
-            root_kcv: root.key_check_value(),
+            Arc::new(LocalRoot::new(root)?),
             store,
-            tenants: RwLock::new(HashMap::new()),
-        })
+        ))
     }
 
-    /// The root key's check value.
+    /// Builds the hierarchy on any root (e.g. an HSM-held key).
+    pub fn with_root(
+        provider: ProviderId,
+        root: Arc<dyn RootWrap>,
+        store: Arc<dyn ProviderStateStore>,
+    ) -> Self {
+        Self {
+            provider,
+            root,
+            store,
+            tenants: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The root key's check value (or where an HSM-held root key is).
     pub fn root_kcv(&self) -> &str {
-        &self.root_kcv
+        self.root.check_value()
     }
 
     /// The tenant's key: from the cache, else unwrapped from the store, else
@@ -154,7 +166,7 @@ impl KeyHierarchy {
             None => {
                 let mut fresh = Zeroizing::new([0u8; TENANT_KEY_LEN]);
                 fill_random(fresh.as_mut())?;
-                let candidate = seal_blob(&self.root, &aad, fresh.as_ref())?;
+                let candidate = self.root.seal(&aad, fresh.as_ref()).await?;
                 let stored = self
                     .store
                     .put_blob_if_absent(&self.provider, &name, &candidate)
@@ -166,11 +178,12 @@ impl KeyHierarchy {
                 stored
             }
         };
-        let raw = open_blob(&self.root, &aad, &blob).inspect_err(|_| {
+        let raw = self.root.open(&aad, &blob).await.inspect_err(|e| {
             tracing::error!(
                 tenant = %tenant,
-                root_kcv = %self.root_kcv,
-                "tenant key does not unwrap under this root key (wrong root key or corrupt blob)"
+                root_kcv = %self.root.check_value(),
+                error = %e,
+                "tenant key does not unwrap under this root key (wrong root key, root key unreachable, or corrupt blob)"
             );
         })?;
         let key = Arc::new(aead_key(&AES_256_GCM, &raw).map_err(|_| ProviderError::Crypto)?);

@@ -100,6 +100,32 @@ impl SoftwareProvider {
         })
     }
 
+    /// A provider whose tenant keys are sealed by `root`, e.g. a
+    /// [`crate::ProviderRoot`] (an AES key inside an HSM).
+    pub fn with_root(
+        id: ProviderId,
+        root: Arc<dyn crate::RootWrap>,
+        store: Arc<dyn ProviderStateStore>,
+    ) -> Self {
+        Self::with_root_and_cache(id, root, store, DEFAULT_CAPACITY, crate::cache::DEFAULT_TTL)
+    }
+
+    /// Like [`SoftwareProvider::with_root`] with a chosen key-cache size (0
+    /// disables) and time to live of a cached parsed key.
+    pub fn with_root_and_cache(
+        id: ProviderId,
+        root: Arc<dyn crate::RootWrap>,
+        store: Arc<dyn ProviderStateStore>,
+        capacity: usize,
+        ttl: std::time::Duration,
+    ) -> Self {
+        Self {
+            hierarchy: KeyHierarchy::with_root(id.clone(), root, store),
+            id,
+            cache: KeyCache::with_ttl(capacity, ttl),
+        }
+    }
+
     /// `software`, the default provider id.
     pub fn default_id() -> ProviderId {
         ProviderId::parse(DEFAULT_PROVIDER_ID)

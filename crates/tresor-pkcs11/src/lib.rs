@@ -22,6 +22,7 @@ mod pool;
 mod port;
 mod provider;
 mod register;
+mod root;
 
 pub use caps::Capabilities;
 pub use config::{ConfigError, DEFAULT_POOL_SIZE, ENV_PROVIDER_ID, Pkcs11Config};

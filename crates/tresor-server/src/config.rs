@@ -85,6 +85,9 @@ pub enum SqliteSync {
     Normal,
 }
 
+/// Default `CKA_LABEL` of an HSM-held root key.
+pub const DEFAULT_ROOT_KEY_PKCS11_LABEL: &str = "tresor-root-key";
+
 /// The validated server configuration, defaults applied.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -168,6 +171,12 @@ pub struct Config {
     pub cache_max_entries: u64,
     /// Redis URL for the shared metadata cache and invalidation pub/sub.
     pub cache_redis_url: Option<String>,
+    /// The PKCS#11 provider (one of `providers`) whose AES key is the root
+    /// key: tenant keys are sealed inside the token and no root key file is
+    /// used (see [`crate::hsm_root`]).
+    pub root_key_pkcs11_provider: Option<tresor_core::ProviderId>,
+    /// `CKA_LABEL` of that AES-256 key (default `tresor-root-key`).
+    pub root_key_pkcs11_label: String,
 }
 
 impl Default for Config {
@@ -254,6 +263,8 @@ impl Config {
             cache_ttl_seconds: 600,
             cache_max_entries: 100_000,
             cache_redis_url: None,
+            root_key_pkcs11_provider: None,
+            root_key_pkcs11_label: DEFAULT_ROOT_KEY_PKCS11_LABEL.to_owned(),
         }
     }
 
@@ -324,6 +335,11 @@ impl Config {
         {
             return inconsistent(
                 "`scheduler_lease_ttl_seconds` must be longer than `scheduler_interval_seconds`",
+            );
+        }
+        if self.root_key_pkcs11_provider.is_some() && self.root_key.is_some() {
+            return inconsistent(
+                "`root_key` (TRESOR_ROOT_KEY) and `root_key_pkcs11_provider` exclude each other: the root key is either a value or an HSM key",
             );
         }
         Ok(())

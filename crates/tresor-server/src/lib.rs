@@ -6,6 +6,7 @@ pub mod alerts_runtime;
 pub mod config;
 pub mod discovery_probe;
 mod evidence_runtime;
+pub mod hsm_root;
 pub mod http;
 pub mod kmip_listener;
 mod leader;

@@ -94,11 +94,20 @@ impl ProvidersConfig {
 pub(crate) async fn registry(
     software: SoftwareProvider,
     config: &ProvidersConfig,
+    connected: Option<Arc<Pkcs11Provider>>,
 ) -> Result<ProviderRegistry, ConfigError> {
     config.validate()?;
     let mut registry = ProviderRegistry::new(Arc::new(software));
     for c in &config.pkcs11 {
         let id = c.id.clone();
+        // The token holding the root key is connected already: share it.
+        if let Some(p) = connected
+            .as_ref()
+            .filter(|p| tresor_core::Provider::id(&***p) == &id)
+        {
+            registry.register(Arc::clone(p) as Arc<dyn tresor_core::Provider>);
+            continue;
+        }
         match Pkcs11Provider::connect(c.clone()).await {
             Ok(p) => {
                 tracing::info!(provider = %id, "PKCS#11 provider registered");

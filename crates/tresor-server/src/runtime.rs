@@ -77,6 +77,9 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The HSM-held root key is not usable (no fallback to a file key).
+    #[error("HSM root key: {0}")]
+    HsmRoot(#[from] crate::hsm_root::HsmRootError),
     /// The TLS configuration is unusable.
     #[error(transparent)]
     Tls(#[from] TlsError),
@@ -138,8 +141,23 @@ impl fmt::Debug for RunningServer {
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     config.validate()?;
     let fresh = startup::prepare_data_dir(&config.data_dir)?;
-    let (root, root_key_source) = startup::root_key(&config, fresh)?;
-    let root_key_kcv = root.key_check_value();
+    let hsm_root = crate::hsm_root::connect(&config, fresh).await?;
+    let (root, root_key_source, root_key_kcv) = match &hsm_root {
+        Some(h) => (
+            None,
+            RootKeySource::Pkcs11 {
+                provider: tresor_core::Provider::id(h.provider.as_ref()).clone(),
+                label: h.label.clone(),
+                created: h.created,
+            },
+            h.root.check_value().to_owned(),
+        ),
+        None => {
+            let (root, source) = startup::root_key(&config, fresh)?;
+            let kcv = root.key_check_value();
+            (Some(root), source, kcv)
+        }
+    };
     tracing::info!(kcv = %root_key_kcv, source = ?root_key_source, "root key loaded");
     // TLS first: a bad certificate should fail before the store is touched.
     let acceptor = match (&config.tls_cert, &config.tls_key) {
@@ -160,16 +178,28 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     } else {
         0
     };
-    let provider = SoftwareProvider::with_cache(
-        SoftwareProvider::default_id(),
-        &root,
-        store.state.clone(),
-        capacity,
-        Duration::from_secs(config.cache_ttl_seconds),
-    );
+    let ttl = Duration::from_secs(config.cache_ttl_seconds);
+    let provider = match (&hsm_root, &root) {
+        (Some(h), _) => Ok(SoftwareProvider::with_root_and_cache(
+            SoftwareProvider::default_id(),
+            Arc::clone(&h.root),
+            store.state.clone(),
+            capacity,
+            ttl,
+        )),
+        (None, Some(root)) => SoftwareProvider::with_cache(
+            SoftwareProvider::default_id(),
+            root,
+            store.state.clone(),
+            capacity,
+            ttl,
+        ),
+        (None, None) => Err(ProviderError::Unsupported("no root key")),
+    };
     drop(root);
+    let token = hsm_root.map(|h| h.provider);
     let started = match provider {
-        Ok(provider) => build(&config, provider, &store).await,
+        Ok(provider) => build(&config, provider, token, &store).await,
         Err(e) => Err(StartError::Provider(e)),
     };
     let Started {
@@ -267,13 +297,14 @@ struct Started {
 async fn build(
     config: &Config,
     provider: SoftwareProvider,
+    connected: Option<Arc<tresor_pkcs11::Pkcs11Provider>>,
     store: &OpenStore,
 ) -> Result<Started, StartError> {
     let metrics = Arc::new(Metrics::new());
     let observer: Arc<dyn OpObserver> = metrics.clone();
     let kms = Kms::new(
         store.store.clone(),
-        crate::providers_config::registry(provider, &config.providers).await?,
+        crate::providers_config::registry(provider, &config.providers, connected).await?,
         Arc::new(SystemClock),
         KmsConfig {
             max_item_bytes: config.max_item_bytes,

@@ -69,6 +69,12 @@ pub enum RootKeySource {
     File(PathBuf),
     /// A key file created at this start.
     Created(PathBuf),
+    /// An AES key inside a PKCS#11 token (`created`: generated at this start).
+    Pkcs11 {
+        provider: tresor_core::ProviderId,
+        label: String,
+        created: bool,
+    },
 }
 
 /// The root key: the configured value, else the key file. A missing file is

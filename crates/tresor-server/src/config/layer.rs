@@ -46,6 +46,8 @@ pub const KEYS: &[&str] = &[
     "cache_ttl_seconds",
     "cache_max_entries",
     "cache_redis_url",
+    "root_key_pkcs11_provider",
+    "root_key_pkcs11_label",
 ];
 
 /// Keys whose value must never be written in the config file.
@@ -95,6 +97,8 @@ pub struct ConfigLayer {
     pub cache_ttl_seconds: Option<u64>,
     pub cache_max_entries: Option<u64>,
     pub cache_redis_url: Option<String>,
+    pub root_key_pkcs11_provider: Option<tresor_core::ProviderId>,
+    pub root_key_pkcs11_label: Option<String>,
 }
 
 /// The environment variable for a key.
@@ -317,6 +321,18 @@ impl ConfigLayer {
                 }
                 self.cache_redis_url = Some(v.to_owned());
             }
+            "root_key_pkcs11_provider" => {
+                self.root_key_pkcs11_provider = Some(
+                    tresor_core::ProviderId::parse(v)
+                        .map_err(|e| err(&format!("expected a provider id ({e})")))?,
+                )
+            }
+            "root_key_pkcs11_label" => {
+                if v.is_empty() || v.len() > 128 {
+                    return Err(err("expected a CKA_LABEL of 1 to 128 bytes"));
+                }
+                self.root_key_pkcs11_label = Some(v.to_owned());
+            }
             _ => return Err(err("unknown key")),
         }
         Ok(())
@@ -370,6 +386,10 @@ impl ConfigLayer {
             cache_ttl_seconds: over.cache_ttl_seconds.or(self.cache_ttl_seconds),
             cache_max_entries: over.cache_max_entries.or(self.cache_max_entries),
             cache_redis_url: over.cache_redis_url.or(self.cache_redis_url),
+            root_key_pkcs11_provider: over
+                .root_key_pkcs11_provider
+                .or(self.root_key_pkcs11_provider),
+            root_key_pkcs11_label: over.root_key_pkcs11_label.or(self.root_key_pkcs11_label),
         }
     }
 
@@ -445,6 +465,10 @@ impl ConfigLayer {
             cache_ttl_seconds: self.cache_ttl_seconds.unwrap_or(defaults.cache_ttl_seconds),
             cache_max_entries: self.cache_max_entries.unwrap_or(defaults.cache_max_entries),
             cache_redis_url: self.cache_redis_url,
+            root_key_pkcs11_provider: self.root_key_pkcs11_provider,
+            root_key_pkcs11_label: self
+                .root_key_pkcs11_label
+                .unwrap_or(defaults.root_key_pkcs11_label),
             data_dir,
         };
         config.validate()?;
