@@ -317,6 +317,9 @@ async fn build(
     );
     crate::siem::register(&kms, &config.audit_sinks, |k| std::env::var(k).ok())?;
     kms.register_alert_source(Arc::new(tresor_service::discovery::alerts::DiscoveryAlerts));
+    kms.register_alert_source(Arc::new(
+        tresor_service::pki::alerts::CertificateAlerts::default(),
+    ));
     let alerts = crate::alerts_runtime::AlertRunner::new(&config.alerts, metrics.clone(), |k| {
         std::env::var(k).ok()
     })?;

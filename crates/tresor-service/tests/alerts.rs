@@ -342,3 +342,65 @@ async fn provider_unhealthy_and_chain_broken_fire_and_clear() {
     assert!(active(&kms, &admin, "provider_unhealthy").await.is_empty());
     assert!(active(&kms, &admin, "audit_chain_broken").await.is_empty());
 }
+
+#[tokio::test]
+async fn stored_certificate_expiry_raises_and_clears() {
+    use tresor_service::KeyRef;
+    use tresor_service::pki::alerts::CertificateAlerts;
+    use tresor_service::pki::types::{NameSpec, SelfSignRequest};
+    let h = harness().await;
+    h.kms
+        .register_alert_source(Arc::new(CertificateAlerts { days: 30 }));
+    let t = only("certificate_expiring");
+    let key = h
+        .kms
+        .create_key(&h.admin, KeySpec::new(Algorithm::EcP256))
+        .await
+        .unwrap();
+    let issue = |days: u32| {
+        let kms = h.kms.clone();
+        let admin = h.admin.clone();
+        let key = KeyRef::Id(key.key.id);
+        async move {
+            let req = SelfSignRequest {
+                names: NameSpec {
+                    subject: format!("CN=svc-{days}.test"),
+                    ..NameSpec::default()
+                },
+                key_usages: vec![],
+                ext_key_usages: vec![],
+                validity_days: days,
+                is_ca: false,
+            };
+            kms.self_sign(&admin, &key, req).await.unwrap().certificate
+        }
+    };
+    let long = issue(365).await;
+    let short = issue(40).await;
+    let (pass, _) = h.kms.evaluate_alerts(&t).await.unwrap();
+    assert_eq!(pass.active["certificate_expiring"], 0);
+
+    // Fifteen days on, the 40-day certificate is within 30 days of expiry.
+    h.clock.advance_seconds(15 * 86_400);
+    let (pass, opened) = h.kms.evaluate_alerts(&t).await.unwrap();
+    assert_eq!(pass.opened, 1);
+    assert_eq!(opened[0].subject, short.id.to_string());
+    assert_eq!(opened[0].severity, tresor_core::AlertSeverity::Warning);
+    // It expires: still one alert for it (not a second one).
+    h.clock.advance_seconds(30 * 86_400);
+    let (pass, _) = h.kms.evaluate_alerts(&t).await.unwrap();
+    assert_eq!(pass.active["certificate_expiring"], 1);
+    // Revoking it (it was renewed) clears the alert; the long one is fine.
+    h.kms
+        .revoke_certificate(&h.admin, &short.id, "superseded")
+        .await
+        .unwrap();
+    let (pass, _) = h.kms.evaluate_alerts(&t).await.unwrap();
+    assert_eq!((pass.cleared, pass.active["certificate_expiring"]), (1, 0));
+    assert!(
+        active(&h.kms, &h.admin, "certificate_expiring")
+            .await
+            .iter()
+            .all(|a| a.subject != long.id.to_string())
+    );
+}

@@ -3,6 +3,7 @@
 //! the tenant's certificate store, revocation and CRLs. Every signature is
 //! made by the key's provider; private keys never leave it.
 
+pub mod alerts;
 mod cas;
 mod certs;
 mod issue;
