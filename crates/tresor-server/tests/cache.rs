@@ -15,47 +15,12 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::pg::PgDb as Db;
 use common::{Api, BOOTSTRAP_TOKEN};
 use serde_json::json;
 use sqlx::{Connection, PgConnection, Row};
 use tresor_server::Config;
 use tresor_server::config::SecretString;
-
-/// A database created for the test, dropped at the end.
-struct Db {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Db {
-    async fn create() -> Option<Self> {
-        let Ok(admin) = std::env::var("TRESOR_TEST_POSTGRES_URL") else {
-            println!("skipped: TRESOR_TEST_POSTGRES_URL not set");
-            return None;
-        };
-        let name = format!("tresor_cache_{}", uuid::Uuid::new_v4().simple());
-        exec(&admin, &format!("CREATE DATABASE {name}")).await;
-        let (scheme, rest) = admin.split_once("://").unwrap();
-        let authority = rest.split(['/', '?']).next().unwrap();
-        let url = format!("{scheme}://{authority}/{name}");
-        Some(Self { admin, name, url })
-    }
-
-    async fn drop_it(self) {
-        exec(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        )
-        .await;
-    }
-}
-
-async fn exec(url: &str, sql: &str) {
-    let mut c = PgConnection::connect(url).await.unwrap();
-    sqlx::query(sql).execute(&mut c).await.unwrap();
-    let _ = c.close().await;
-}
 
 /// A throw-away `redis-server` on a free port, killed on drop.
 struct RedisServer {
@@ -236,7 +201,7 @@ async fn two_nodes_with_redis_cache() {
     let Some(mut redis) = RedisServer::start() else {
         return;
     };
-    let Some(db) = Db::create().await else {
+    let Some(db) = Db::create("tresor_cache").await else {
         return;
     };
     let root = root_key();

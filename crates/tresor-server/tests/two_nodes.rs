@@ -11,48 +11,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::pg::{PgDb as Db, exec};
 use common::{Api, BOOTSTRAP_TOKEN, versions};
 use serde_json::{Value, json};
-use sqlx::{Connection, PgConnection};
 use tokio::task::JoinSet;
 use tresor_server::config::SecretString;
 use tresor_server::{Config, RunningServer};
-
-/// A database created for the test, dropped at the end.
-struct Db {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Db {
-    async fn create() -> Option<Self> {
-        let Ok(admin) = std::env::var("TRESOR_TEST_POSTGRES_URL") else {
-            println!("skipped: TRESOR_TEST_POSTGRES_URL not set");
-            return None;
-        };
-        let name = format!("tresor_2n_{}", uuid::Uuid::new_v4().simple());
-        exec(&admin, &format!("CREATE DATABASE {name}")).await;
-        let (scheme, rest) = admin.split_once("://").unwrap();
-        let authority = rest.split(['/', '?']).next().unwrap();
-        let url = format!("{scheme}://{authority}/{name}");
-        Some(Self { admin, name, url })
-    }
-
-    async fn drop_it(self) {
-        exec(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        )
-        .await;
-    }
-}
-
-async fn exec(url: &str, sql: &str) {
-    let mut c = PgConnection::connect(url).await.unwrap();
-    sqlx::query(sql).execute(&mut c).await.unwrap();
-    let _ = c.close().await;
-}
 
 fn node_config(dir: &std::path::Path, url: &str, root_key: &str) -> Config {
     let mut c = Config::for_data_dir(dir);
@@ -94,7 +58,7 @@ async fn assert_versions_consistent(api: &Api, key: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_share_one_database() {
-    let Some(db) = Db::create().await else {
+    let Some(db) = Db::create("tresor_2n").await else {
         return;
     };
     let root_key = format!(
