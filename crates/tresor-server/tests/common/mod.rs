@@ -11,6 +11,7 @@
 
 mod api;
 pub mod pg;
+pub mod pki;
 mod server;
 
 use std::sync::atomic::{AtomicU32, Ordering};
