@@ -104,3 +104,65 @@ pub(crate) fn from_row(r: &impl RowExt) -> Result<DiscoveryScan, StoreError> {
     serde_json::from_str(&r.text("body")?)
         .map_err(|e| StoreError::Corrupt(format!("column body of discovery_scans: {e}")))
 }
+
+/// The discovery functions of one SQL backend (`put` inside a commit's
+/// transaction, `get`, `list`), generated once from the shared SQL above:
+/// `$db` is the sqlx database, `$pool` its pool, `$err` the module with the
+/// backend's `backend` and `write_error` mappings.
+macro_rules! discovery_backend {
+    ($db:ty, $pool:ty, $err:path) => {
+        use tresor_core::discovery::DiscoveryScan;
+        use tresor_core::{StoreError, TenantId};
+
+        use crate::discovery::{ScanRow, delete, from_row, insert, select_list, select_one};
+        use $err::{backend, write_error};
+
+        /// Replaces (or creates) the scan's row.
+        pub(super) async fn put(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            s: &DiscoveryScan,
+        ) -> Result<(), StoreError> {
+            let row = ScanRow::new(s)?;
+            delete::<$db>(&row)
+                .build()
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+            insert::<$db>(row)
+                .build()
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+            Ok(())
+        }
+
+        /// One scan.
+        pub(super) async fn get(
+            pool: &$pool,
+            tenant: &TenantId,
+            id: &str,
+        ) -> Result<Option<DiscoveryScan>, StoreError> {
+            let row = select_one::<$db>(tenant, id)
+                .build()
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?;
+            row.as_ref().map(from_row).transpose()
+        }
+
+        /// A tenant's newest scans.
+        pub(super) async fn list(
+            pool: &$pool,
+            tenant: &TenantId,
+            limit: u32,
+        ) -> Result<Vec<DiscoveryScan>, StoreError> {
+            let rows = select_list::<$db>(tenant, limit)
+                .build()
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+            rows.iter().map(from_row).collect()
+        }
+    };
+}
+pub(crate) use discovery_backend;
