@@ -128,15 +128,24 @@ async fn alerts_are_raised_listed_acknowledged_and_notified() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // The notification arrived signed; the gauge counts the alert.
+    let mut note = Value::Null;
     for _ in 0..100 {
-        if !inbox.lock().await.is_empty() {
+        if let Some(n) = inbox
+            .lock()
+            .await
+            .iter()
+            .find(|n| n["alert"]["id"] == id.as_str())
+        {
+            note = n.clone();
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let note = inbox.lock().await.first().cloned().expect("notification");
-    assert_eq!(note["event"], "alert.opened");
-    assert_eq!(note["alert"]["id"], id.as_str());
+    let all = inbox.lock().await.clone();
+    assert_eq!(note["event"], "alert.opened", "{all:?}");
+    assert_eq!(note["alert"]["rule"], "auth_failures");
+    // One notification per alert: no other alert opened in this run.
+    assert_eq!(all.len(), 1, "{all:?}");
     let metrics = api.get("/metrics").await.text();
     assert!(
         metrics.contains("tresor_alerts_active{rule=\"auth_failures\"} 1"),
