@@ -3,8 +3,9 @@
 //! after each scheduler pass on the node that holds the scheduler lease,
 //! the `tresor_alerts_active{rule}` gauges, and a signed webhook POST per
 //! newly opened alert (HMAC-SHA256 like the audit webhook sink; best
-//! effort: a failed notification is logged, the alert stays listed).
-//! Email notifications are not built in: point the webhook at a relay.
+//! effort: a failed notification is logged, the alert stays listed), and
+//! an email digest per pass when `[alerts.email]` names an SMTP relay
+//! (see [`crate::alerts_email`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct AlertsConfig {
     pub webhook_secret_env: Option<String>,
     /// File holding the webhook's HMAC secret.
     pub webhook_secret_file: Option<PathBuf>,
+    /// Email notifications (`[alerts.email]`).
+    pub email: Option<crate::alerts_email::EmailConfig>,
 }
 
 fn bad(m: impl Into<String>) -> ConfigError {
@@ -100,6 +103,9 @@ impl AlertsConfig {
             }
             None => {}
         }
+        if let Some(e) = &self.email {
+            e.validate()?;
+        }
         Ok(())
     }
 
@@ -126,6 +132,7 @@ pub(crate) struct AlertRunner {
     thresholds: AlertThresholds,
     metrics: Arc<Metrics>,
     notify: Option<(String, Arc<SecretString>, reqwest::Client)>,
+    email: Option<crate::alerts_email::EmailNotifier>,
 }
 
 impl AlertRunner {
@@ -161,10 +168,16 @@ impl AlertRunner {
                 Some((url.clone(), Arc::new(secret), client))
             }
         };
+        let email = c
+            .email
+            .as_ref()
+            .map(|e| crate::alerts_email::EmailNotifier::new(e, &env))
+            .transpose()?;
         Ok(Some(Self {
             thresholds: c.thresholds(),
             metrics,
             notify,
+            email,
         }))
     }
 
@@ -182,6 +195,16 @@ impl AlertRunner {
         }
         if pass.opened + pass.cleared > 0 {
             tracing::info!(opened = pass.opened, cleared = pass.cleared, "alert pass");
+        }
+        if opened.is_empty() {
+            return;
+        }
+        if let Some(email) = &self.email {
+            let sent = email.send(&opened).await;
+            self.metrics.count_alert_notification("email", sent.is_ok());
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, alerts = opened.len(), "alert email failed");
+            }
         }
         let Some((url, secret, client)) = &self.notify else {
             return;
@@ -202,6 +225,8 @@ impl AlertRunner {
                 .body(body)
                 .send()
                 .await;
+            let ok = matches!(&sent, Ok(r) if r.status().is_success());
+            self.metrics.count_alert_notification("webhook", ok);
             match sent {
                 Ok(r) if r.status().is_success() => {}
                 Ok(r) => tracing::warn!(status = r.status().as_u16(), "alert notification refused"),

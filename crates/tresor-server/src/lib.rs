@@ -2,6 +2,7 @@
 //! layer), its listeners (HTTP, HTTPS with optional client certificates),
 //! configuration, start-up and the scheduler loop.
 
+pub mod alerts_email;
 pub mod alerts_runtime;
 pub mod config;
 pub mod discovery_probe;

@@ -72,6 +72,12 @@ struct RuleLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NotificationLabels {
+    channel: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -89,6 +95,7 @@ pub struct Metrics {
     audit_sink_delivered: Family<SinkLabels, Counter>,
     audit_sink_failures: Family<SinkLabels, Counter>,
     alerts_active: Family<RuleLabels, Gauge>,
+    alert_notifications: Family<NotificationLabels, Counter>,
 }
 
 impl fmt::Debug for Metrics {
@@ -176,8 +183,15 @@ impl Metrics {
             "Open or acknowledged alerts per rule (set by the node that evaluates them)",
             alerts_active.clone(),
         );
+        let alert_notifications = Family::<NotificationLabels, Counter>::default();
+        registry.register(
+            "tresor_alert_notifications",
+            "Alert notifications sent by this node, by channel (webhook, email) and outcome",
+            alert_notifications.clone(),
+        );
         Self {
             alerts_active,
+            alert_notifications,
             audit_sink_lag,
             audit_sink_delivered,
             audit_sink_failures,
@@ -265,6 +279,16 @@ impl Metrics {
                 rule: rule.to_owned(),
             })
             .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    /// Counts one alert notification (webhook POST or email digest).
+    pub fn count_alert_notification(&self, channel: &'static str, sent: bool) {
+        self.alert_notifications
+            .get_or_create(&NotificationLabels {
+                channel,
+                outcome: if sent { "sent" } else { "failed" },
+            })
+            .inc();
     }
 
     /// The registry in the OpenMetrics text format.
