@@ -165,8 +165,16 @@ async fn authentication_roles_and_errors() {
         err(&h.one((1, 4), "ReKey", "").await),
         "OperationNotSupported"
     );
+    // Register takes keys; other objects are not stored over KMIP yet.
+    assert_eq!(err(&h.one((2, 1), "Register", "").await), "MissingData");
     assert_eq!(
-        err(&h.one((2, 1), "Register", "").await),
+        err(&h
+            .one(
+                (2, 1),
+                "Register",
+                r#"<ObjectType type="Enumeration" value="SecretData"/>"#
+            )
+            .await),
         "OperationNotSupported"
     );
     // Unknown ids, symmetric "/public" ids, missing fields.

@@ -8,13 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair,
-};
+use common::test_ca::TestCa as Pki;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,71 +25,27 @@ use tresor_server::config::SecretString;
 
 const TOKEN: &str = "tresor_kmip-tls-bootstrap-token-0123456789abcdefghij";
 
-struct Pki {
-    dir: PathBuf,
-    ca: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Pki {
-    fn new(dir: &Path) -> Self {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "KMIP Test CA");
-        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-        Self {
-            dir: dir.to_owned(),
-            ca,
-        }
-    }
-
-    fn issue(&self, name: &str, cn: &str, client: bool) -> (PathBuf, PathBuf) {
-        let sans = if client {
-            vec![]
-        } else {
-            vec!["localhost".to_owned(), "127.0.0.1".to_owned()]
-        };
-        let mut params = CertificateParams::new(sans).unwrap();
-        params.distinguished_name.push(DnType::CommonName, cn);
-        params.extended_key_usages = vec![if client {
-            ExtendedKeyUsagePurpose::ClientAuth
-        } else {
-            ExtendedKeyUsagePurpose::ServerAuth
-        }];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.ca).unwrap();
-        let (c, k) = (
-            self.dir.join(format!("{name}.pem")),
-            self.dir.join(format!("{name}.key")),
-        );
-        std::fs::write(&c, cert.pem()).unwrap();
-        std::fs::write(&k, key.serialize_pem()).unwrap();
-        (c, k)
-    }
-
-    fn connector(&self, client: &str) -> TlsConnector {
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(CertificateDer::from_pem_file(self.dir.join("ca.pem")).unwrap())
-            .unwrap();
-        let chain =
-            vec![CertificateDer::from_pem_file(self.dir.join(format!("{client}.pem"))).unwrap()];
-        let key = PrivateKeyDer::from_pem_file(self.dir.join(format!("{client}.key"))).unwrap();
-        let config = rustls::ClientConfig::builder_with_provider(tresor_server::tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_client_auth_cert(chain, key)
-            .unwrap();
-        TlsConnector::from(Arc::new(config))
-    }
+/// A TLS client trusting the test CA and presenting `client`'s certificate.
+fn connector(pki: &Pki, client: &str) -> TlsConnector {
+    let dir = &pki.dir;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(dir.join("ca.pem")).unwrap())
+        .unwrap();
+    let chain = vec![CertificateDer::from_pem_file(dir.join(format!("{client}.pem"))).unwrap()];
+    let key = PrivateKeyDer::from_pem_file(dir.join(format!("{client}.key"))).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(tresor_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap();
+    TlsConnector::from(Arc::new(config))
 }
 
 async fn connect(pki: &Pki, client: &str, addr: std::net::SocketAddr) -> TlsStream<TcpStream> {
     let tcp = TcpStream::connect(addr).await.unwrap();
-    pki.connector(client)
+    connector(pki, client)
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
         .unwrap()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tresor_core::{Algorithm, Alias, RevocationReason};
+use tresor_core::{Algorithm, Alias, KeyState, RevocationReason};
 use tresor_kmip::{Tag, Ttlv};
 use tresor_service::types::{KeySpec, KeyUpdate};
 
@@ -22,7 +22,7 @@ fn template(p: &Ttlv, containers: &[Tag]) -> KmipResult<Template> {
 /// when the name is not a valid alias), usage mask → operations, Export
 /// bit or Extractable → exportable, an Activation Date not in the future
 /// → created active (else Pre-Active, as KMIP says).
-fn spec(ctx: &Ctx<'_>, algorithm: Algorithm, t: &Template) -> KeySpec {
+pub(crate) fn spec(ctx: &Ctx<'_>, algorithm: Algorithm, t: &Template) -> KeySpec {
     let mut spec = KeySpec::new(algorithm);
     if let Some(name) = &t.name {
         match Alias::parse(name) {
@@ -101,12 +101,18 @@ pub(crate) async fn create_key_pair(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<V
     ])
 }
 
-/// Activate: the key (both objects of a pair) becomes Active.
+/// Activate: the key (both objects of a pair) becomes Active. The two
+/// objects of a pair share one state, so activating the second one after
+/// the first (what clients such as PyKMIP do) succeeds without a change.
 pub(crate) async fn activate(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
     let id = ctx.target(p)?;
     let oid = ObjectId::parse(&id)?;
     let caller = ctx.caller()?;
-    check_public(ctx, &oid).await?;
+    let key = ctx.kms.get_key(caller, &oid.key_ref()).await?.key;
+    oid.check(&key)?;
+    if key.algorithm.is_asymmetric() && key.state == KeyState::Active {
+        return Ok(vec![t::text(Tag::UniqueIdentifier, id)]);
+    }
     ctx.kms.enable_key(caller, &oid.key_ref()).await?;
     Ok(vec![t::text(Tag::UniqueIdentifier, id)])
 }

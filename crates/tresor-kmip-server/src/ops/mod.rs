@@ -6,6 +6,7 @@ mod get;
 mod locate;
 mod manage;
 mod query;
+mod register;
 
 use tresor_kmip::Ttlv;
 
@@ -19,6 +20,7 @@ pub(crate) const SUPPORTED: &[u32] = &[
     op::QUERY,
     op::CREATE,
     op::CREATE_KEY_PAIR,
+    op::REGISTER,
     op::GET,
     op::GET_ATTRIBUTES,
     op::GET_ATTRIBUTE_LIST,
@@ -59,9 +61,7 @@ pub(crate) async fn dispatch(ctx: &mut Ctx<'_>, operation: u32, p: &Ttlv) -> Kmi
         op::RE_KEY => Err(KmipError::not_supported(
             "Re-key is not supported: Tresor rotates a key in place (new version, same id); use the REST rotate call",
         )),
-        op::REGISTER => Err(KmipError::not_supported(
-            "Register is not supported yet (KMIP objects without a Tresor key type need storage that does not exist yet)",
-        )),
+        op::REGISTER => register::register(ctx, p).await,
         _ => Err(KmipError::not_supported("operation not supported")),
     }
 }
