@@ -11,6 +11,9 @@ pub mod op {
     pub const GET: u32 = 0x0A;
     pub const GET_ATTRIBUTES: u32 = 0x0B;
     pub const GET_ATTRIBUTE_LIST: u32 = 0x0C;
+    pub const ADD_ATTRIBUTE: u32 = 0x0D;
+    pub const MODIFY_ATTRIBUTE: u32 = 0x0E;
+    pub const DELETE_ATTRIBUTE: u32 = 0x0F;
     pub const ACTIVATE: u32 = 0x12;
     pub const REVOKE: u32 = 0x13;
     pub const DESTROY: u32 = 0x14;
@@ -23,6 +26,7 @@ pub mod op {
     pub const MAC: u32 = 0x23;
     pub const MAC_VERIFY: u32 = 0x24;
     pub const RNG_RETRIEVE: u32 = 0x25;
+    pub const SET_ATTRIBUTE: u32 = 0x31;
 }
 
 /// Result Status.
@@ -205,6 +209,10 @@ mod tests {
             (EnumKind::Operation, "MAC", op::MAC),
             (EnumKind::Operation, "MACVerify", op::MAC_VERIFY),
             (EnumKind::Operation, "RNGRetrieve", op::RNG_RETRIEVE),
+            (EnumKind::Operation, "AddAttribute", op::ADD_ATTRIBUTE),
+            (EnumKind::Operation, "ModifyAttribute", op::MODIFY_ATTRIBUTE),
+            (EnumKind::Operation, "DeleteAttribute", op::DELETE_ATTRIBUTE),
+            (EnumKind::Operation, "SetAttribute", op::SET_ATTRIBUTE),
             (
                 EnumKind::ResultReason,
                 "ItemNotFound",

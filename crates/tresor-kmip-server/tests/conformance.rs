@@ -6,7 +6,7 @@
 //! legitimately differ. A case passes when every response matches.
 //!
 //! Counts per file are printed (`--nocapture`). Cases exercising features
-//! Tresor lacks (Register, Re-key, attribute changes, ...) are expected to
+//! Tresor lacks (Secret Data, 3DES, Re-key, ...) are expected to
 //! fail and do not fail the test; the cases in [`EXPECTED_PASS`] must pass.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -51,12 +51,16 @@ const EXPECTED_PASS: &[&str] = &[
     "v1.0/SKLC_M_2_10_SymmetricKeyLifecycle_2.xml",
     "v1.0/AKLC_M_1_10_AsymmetricKey_1.xml",
     "v1.0/AKLC_M_2_10_AsymmetricKey-2.xml",
+    "v1.0/SKLC_M_3_10_SymmetricKeyLifecycle_3.xml",
+    "v1.0/AKLC_M_3_10_AsymmetricKey-3.xml",
     "v1.1/TC_311_11_Create_Destroy.xml",
     "v1.1/TC_161_11_Discover_Versions.xml",
     "v1.4/SKLC-M-1-14.xml",
     "v1.4/SKLC-M-2-14.xml",
+    "v1.4/SKLC-M-3-14.xml",
     "v1.4/AKLC-M-1-14.xml",
     "v1.4/AKLC-M-2-14.xml",
+    "v1.4/AKLC-M-3-14.xml",
     "v1.4/TC-Q-CAP-1-14.xml",
 ];
 

@@ -1,6 +1,7 @@
 //! One function per KMIP operation; [`dispatch`] picks it. Operations not
 //! listed in [`SUPPORTED`] answer Operation Not Supported.
 
+mod attributes;
 mod crypto;
 mod get;
 mod locate;
@@ -24,6 +25,10 @@ pub(crate) const SUPPORTED: &[u32] = &[
     op::GET,
     op::GET_ATTRIBUTES,
     op::GET_ATTRIBUTE_LIST,
+    op::ADD_ATTRIBUTE,
+    op::MODIFY_ATTRIBUTE,
+    op::DELETE_ATTRIBUTE,
+    op::SET_ATTRIBUTE,
     op::LOCATE,
     op::ACTIVATE,
     op::REVOKE,
@@ -51,6 +56,10 @@ pub(crate) async fn dispatch(ctx: &mut Ctx<'_>, operation: u32, p: &Ttlv) -> Kmi
         op::GET_ATTRIBUTES => get::get_attributes(ctx, p).await,
         op::GET_ATTRIBUTE_LIST => get::get_attribute_list(ctx, p).await,
         op::LOCATE => locate::locate(ctx, p).await,
+        op::ADD_ATTRIBUTE => attributes::change(ctx, p, attributes::Change::Add).await,
+        op::MODIFY_ATTRIBUTE => attributes::change(ctx, p, attributes::Change::Modify).await,
+        op::DELETE_ATTRIBUTE => attributes::change(ctx, p, attributes::Change::Delete).await,
+        op::SET_ATTRIBUTE => attributes::change(ctx, p, attributes::Change::Set).await,
         op::ENCRYPT => crypto::encrypt(ctx, p).await,
         op::DECRYPT => crypto::decrypt(ctx, p).await,
         op::SIGN => crypto::sign(ctx, p).await,
