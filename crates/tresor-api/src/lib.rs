@@ -13,6 +13,7 @@ mod keys;
 mod pki;
 mod providers;
 mod reports;
+mod secrets;
 mod siem;
 
 pub use admin::*;
@@ -26,4 +27,5 @@ pub use keys::*;
 pub use pki::*;
 pub use providers::*;
 pub use reports::*;
+pub use secrets::*;
 pub use siem::*;

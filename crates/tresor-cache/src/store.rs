@@ -568,4 +568,20 @@ impl Store for CachedStore {
     async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<tresor_core::CaRecord>, StoreError> {
         self.inner.list_cas(tenant).await
     }
+
+    async fn get_secret(
+        &self,
+        tenant: &TenantId,
+        id: &tresor_core::SecretId,
+    ) -> Result<Option<tresor_core::SecretRecord>, StoreError> {
+        self.inner.get_secret(tenant, id).await
+    }
+
+    async fn list_secrets(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::SecretFilter,
+    ) -> Result<Vec<tresor_core::SecretRecord>, StoreError> {
+        self.inner.list_secrets(tenant, filter).await
+    }
 }

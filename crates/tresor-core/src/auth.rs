@@ -146,6 +146,10 @@ pub enum Action {
     CaCrl,
     CaOcsp,
     SchedulerCrl,
+    SecretPut,
+    SecretGet,
+    SecretList,
+    SecretDelete,
 }
 
 impl Action {
@@ -235,6 +239,10 @@ impl Action {
             CaCrl => "ca.crl",
             CaOcsp => "ca.ocsp",
             SchedulerCrl => "scheduler.crl",
+            SecretPut => "secret.put",
+            SecretGet => "secret.get",
+            SecretList => "secret.list",
+            SecretDelete => "secret.delete",
         }
     }
 
@@ -280,6 +288,9 @@ impl Action {
             // CAs and trust anchors shape what the whole tenant trusts.
             CaCreate | CertImport => Some(Role::Admin),
             SchedulerCrl => None,
+            // Reading a payload hands out secret material: users, not readers.
+            SecretList => Some(Role::Readonly),
+            SecretPut | SecretGet | SecretDelete => Some(Role::User),
         }
     }
 }

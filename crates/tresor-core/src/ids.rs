@@ -181,6 +181,10 @@ uuid_id!(
     /// A stored certificate's id.
     CertId
 );
+uuid_id!(
+    /// A stored secret's id.
+    SecretId
+);
 
 impl TenantId {
     /// The tenant created on first start.

@@ -110,6 +110,15 @@ async fn sqlite_to_postgres_and_back() {
     )
     .await
     .ok();
+    // A stored secret (its payload stays encrypted through the copy).
+    let stored = api
+        .post(
+            "/v1/secrets",
+            json!({"payload": common::b64(b"copied payload"), "secret_type": "passphrase"}),
+        )
+        .await
+        .ok();
+    let stored_id = stored["id"].as_str().unwrap().to_owned();
     server.shutdown().await;
 
     // 2. SQLite -> PostgreSQL -> SQLite, verifying each chain.
@@ -123,6 +132,7 @@ async fn sqlite_to_postgres_and_back() {
     );
     assert!(r1.provider_blobs >= 1 && r1.audit_records > 5, "{r1:?}");
     assert!(r1.certificates == 2 && r1.cas == 1, "{r1:?}");
+    assert_eq!(r1.secrets, 1, "{r1:?}");
     assert_eq!(
         pg.audit_head().await.unwrap(),
         src.audit_head().await.unwrap()
@@ -163,6 +173,11 @@ async fn sqlite_to_postgres_and_back() {
     )
     .await
     .ok();
+    let p = api
+        .get(&format!("/v1/secrets/{stored_id}/payload"))
+        .await
+        .ok();
+    assert_eq!(common::unb64(&p["payload"]), b"copied payload");
     let v = api.post("/v1/audit/verify", json!({})).await.ok();
     assert_eq!(v["ok"], true, "{v}");
     server.shutdown().await;

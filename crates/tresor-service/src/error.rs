@@ -85,6 +85,7 @@ impl ServiceError {
                 "provider" => "provider_not_found",
                 "certificate" => "certificate_not_found",
                 "CA" => "ca_not_found",
+                "secret" => "secret_not_found",
                 _ => "not_found",
             },
             ServiceError::InvalidArgument { .. } => "invalid_argument",

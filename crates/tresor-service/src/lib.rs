@@ -31,6 +31,7 @@ mod register;
 pub mod reports;
 mod resolve;
 pub mod scheduler;
+pub mod secrets;
 pub mod self_test;
 pub mod sinks;
 mod tenants;

@@ -2,7 +2,7 @@
 //! to PostgreSQL and back) with nothing lost. Everything goes through the
 //! [`Store`] port: tenants, keys and their versions (wrapped handles as they
 //! are, so both sides need the same root key), API keys, certificate
-//! principals, provider blobs, and the audit chain record by record with
+//! principals, certificates, CAs, stored secrets, provider blobs, and the audit chain record by record with
 //! its sequence numbers and hashes, so it still verifies on the target.
 //!
 //! The source should not be written to while copying (stop the servers);
@@ -27,6 +27,7 @@ pub struct CopyReport {
     pub discovery_scans: u64,
     pub certificates: u64,
     pub cas: u64,
+    pub secrets: u64,
     pub provider_blobs: u64,
     pub audit_records: u64,
 }
@@ -85,6 +86,7 @@ pub async fn copy(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, CopyEr
             to.commit(changes, vec![]).await?;
         }
         copy_pki(from, to, t, &mut report).await?;
+        copy_secrets(from, to, t, &mut report).await?;
     }
     report.audit_records = copy_audit(from, to).await?;
     Ok(report)
@@ -118,6 +120,30 @@ async fn copy_pki(
     if !cas.is_empty() {
         report.cas += cas.len() as u64;
         to.commit(cas.into_iter().map(Change::CreateCa).collect(), vec![])
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every stored secret of the tenant (payloads stay encrypted as they are).
+async fn copy_secrets(
+    from: &dyn Store,
+    to: &dyn Store,
+    t: &tresor_core::TenantRecord,
+    report: &mut CopyReport,
+) -> Result<(), CopyError> {
+    let mut after = None;
+    loop {
+        let filter = tresor_core::SecretFilter {
+            after,
+            limit: 1000,
+            ..Default::default()
+        };
+        let page = from.list_secrets(&t.id, &filter).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        report.secrets += page.len() as u64;
+        to.commit(page.into_iter().map(Change::CreateSecret).collect(), vec![])
             .await?;
     }
     Ok(())

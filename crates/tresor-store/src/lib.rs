@@ -20,6 +20,7 @@ mod postgres;
 mod remote;
 mod rows;
 mod schema;
+mod secrets;
 mod sqlite;
 
 #[cfg(feature = "conformance")]

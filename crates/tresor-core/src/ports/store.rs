@@ -14,9 +14,11 @@ use crate::alert::{AlertFilter, AlertRecord};
 use crate::audit::{AuditEvent, AuditFilter, AuditRecord};
 use crate::auth::{ApiKeyRecord, CertPrincipal, TenantRecord};
 use crate::checkpoint::{Checkpoint, CheckpointFilter};
+use crate::ids::SecretId;
 use crate::ids::{Alias, ApiKeyId, CertId, KeyId, ProviderId, TenantId};
 use crate::key::{KeyFilter, KeyRecord, Page, PageRequest, VersionRecord};
 use crate::pki::{CaRecord, CertificateFilter, CertificateRecord};
+use crate::stored_secret::{SecretFilter, SecretRecord};
 use crate::time::Timestamp;
 
 /// Store failures. Backend details stay in the source; callers see the kind.
@@ -95,6 +97,21 @@ pub enum Change {
         expected_number: u64,
         number: u64,
         at: Timestamp,
+    },
+    /// Stores a secret as given, revision included (`Duplicate` when the id
+    /// exists).
+    CreateSecret(SecretRecord),
+    /// Replaces a secret's row if its stored revision is `expected_revision`
+    /// (`Conflict` otherwise); the store writes `expected_revision + 1`.
+    UpdateSecret {
+        secret: SecretRecord,
+        expected_revision: u64,
+    },
+    /// Deletes a secret's row, wrapped data key and payload included
+    /// (`Conflict` when it does not exist).
+    DeleteSecret {
+        tenant: TenantId,
+        id: SecretId,
     },
 }
 
@@ -252,4 +269,16 @@ pub trait Store: ProviderStateStore {
     async fn get_ca(&self, tenant: &TenantId, name: &str) -> Result<Option<CaRecord>, StoreError>;
     /// A tenant's CAs by name.
     async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<CaRecord>, StoreError>;
+    // Stored secrets.
+    async fn get_secret(
+        &self,
+        tenant: &TenantId,
+        id: &SecretId,
+    ) -> Result<Option<SecretRecord>, StoreError>;
+    /// A tenant's secrets matching `filter`, in id order.
+    async fn list_secrets(
+        &self,
+        tenant: &TenantId,
+        filter: &SecretFilter,
+    ) -> Result<Vec<SecretRecord>, StoreError>;
 }

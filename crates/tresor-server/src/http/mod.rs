@@ -20,6 +20,7 @@ mod ops;
 mod pki;
 mod providers;
 mod reports;
+mod secrets;
 mod siem;
 
 #[cfg(test)]
@@ -34,7 +35,7 @@ mod tests_routes;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -174,6 +175,20 @@ pub fn app(state: AppState) -> Router {
             "/v1/certificates/{id}/revoke",
             post(pki::revoke_certificate),
         );
+    let secrets = Router::new()
+        .route(
+            "/v1/secrets",
+            post(secrets::create_secret).get(secrets::list_secrets),
+        )
+        .route(
+            "/v1/secrets/{id}",
+            get(secrets::get_secret).delete(secrets::delete_secret),
+        )
+        .route(
+            "/v1/secrets/{id}/payload",
+            get(secrets::get_payload).put(secrets::put_payload),
+        )
+        .route("/v1/secrets/{id}/metadata", put(secrets::put_metadata));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -190,6 +205,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops)
         .merge(kmip)
         .merge(pki)
+        .merge(secrets)
         .merge(docs)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, providers,
-    reports, siem,
+    reports, secrets, siem,
 };
 
 /// Every authenticated `/v1` route: `(method, path template)`.
@@ -100,6 +100,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/certificates/{id}/export"),
     ("post", "/v1/certificates/{id}/revoke"),
     ("post", "/v1/cas/{ca}/ocsp"),
+    ("post", "/v1/secrets"),
+    ("get", "/v1/secrets"),
+    ("get", "/v1/secrets/{id}"),
+    ("delete", "/v1/secrets/{id}"),
+    ("get", "/v1/secrets/{id}/payload"),
+    ("put", "/v1/secrets/{id}/payload"),
+    ("put", "/v1/secrets/{id}/metadata"),
 ];
 
 /// The API description.
@@ -140,6 +147,9 @@ pub const ROUTES: &[(&str, &str)] = &[
         pki::ca_certificate, pki::ca_crl, pki::sign_csr, pki::issue, pki::list_certificates,
         pki::import_certificates, pki::get_certificate, pki::export_certificate,
         pki::revoke_certificate, pki::ocsp,
+        secrets::create_secret, secrets::list_secrets, secrets::get_secret,
+        secrets::get_payload, secrets::put_payload, secrets::put_metadata,
+        secrets::delete_secret,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -155,6 +165,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "discovery", description = "TLS endpoint discovery scans"),
         (name = "alerts", description = "Conditions that need attention, and their acknowledgement"),
         (name = "pki", description = "Certificates, CAs, issuance, revocation and CRLs"),
+        (name = "secrets", description = "Stored secrets: payloads encrypted at rest, handed back to authorized callers"),
     )
 )]
 #[derive(Debug)]

@@ -31,6 +31,7 @@ pub mod fixtures;
 mod keys;
 mod listing;
 mod pki;
+mod secrets;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub use keys::{
 };
 pub use listing::{keys_due, list_keys_filters, list_keys_pagination};
 pub use pki::certificates_and_cas;
+pub use secrets::secrets_create_get_list_update_delete;
 
 /// Generates a module `$name` with one `#[tokio::test]` per conformance case.
 ///
@@ -101,6 +103,7 @@ macro_rules! conformance_tests {
                 sink_cursors_are_monotonic,
                 alerts_put_and_list,
                 certificates_and_cas,
+                secrets_create_get_list_update_delete,
             );
         }
     };
@@ -176,6 +179,7 @@ where
         discovery_scans_put_get_list,
         sink_cursors_are_monotonic,
         alerts_put_and_list,
-        certificates_and_cas
+        certificates_and_cas,
+        secrets_create_get_list_update_delete
     );
 }

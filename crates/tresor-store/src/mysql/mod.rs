@@ -17,6 +17,7 @@ mod evidence;
 mod keys;
 mod pki;
 pub(crate) mod schema;
+mod secrets;
 
 use std::fmt;
 

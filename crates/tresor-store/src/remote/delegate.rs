@@ -4,9 +4,8 @@
 /// Implements [`Store`](tresor_core::Store) and
 /// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
 /// backend type with a `pool` field, delegating to the invoking module's
-/// `commit`, `keys`, `credentials`, `audit`, `cluster`, `discovery`, `evidence` and `pki`
-/// submodules (which take
-/// `&pool` first and otherwise the trait method's arguments).
+/// `commit`, `keys`, `credentials`, `audit`, `cluster`, `discovery`, `evidence`,
+/// `pki` and `secrets` submodules (which take `&pool` first and otherwise the trait method's arguments).
 macro_rules! delegate_store {
     ($ty:ty) => {
         #[async_trait::async_trait]
@@ -252,6 +251,22 @@ macro_rules! delegate_store {
                 tenant: &tresor_core::TenantId,
             ) -> Result<Vec<tresor_core::CaRecord>, tresor_core::StoreError> {
                 pki::list_cas(&self.pool, tenant).await
+            }
+
+            async fn get_secret(
+                &self,
+                tenant: &tresor_core::TenantId,
+                id: &tresor_core::SecretId,
+            ) -> Result<Option<tresor_core::SecretRecord>, tresor_core::StoreError> {
+                secrets::get_secret(&self.pool, tenant, id).await
+            }
+
+            async fn list_secrets(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::SecretFilter,
+            ) -> Result<Vec<tresor_core::SecretRecord>, tresor_core::StoreError> {
+                secrets::list_secrets(&self.pool, tenant, filter).await
             }
         }
     };

@@ -18,6 +18,7 @@ mod evidence;
 mod keys;
 mod pki;
 mod schema;
+mod secrets;
 mod url;
 
 use std::fmt;
@@ -406,6 +407,22 @@ impl Store for SqliteStore {
 
     async fn list_cas(&self, tenant: &TenantId) -> Result<Vec<tresor_core::CaRecord>, StoreError> {
         pki::list_cas(&self.read, tenant).await
+    }
+
+    async fn get_secret(
+        &self,
+        tenant: &TenantId,
+        id: &tresor_core::SecretId,
+    ) -> Result<Option<tresor_core::SecretRecord>, StoreError> {
+        secrets::get_secret(&self.read, tenant, id).await
+    }
+
+    async fn list_secrets(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::SecretFilter,
+    ) -> Result<Vec<tresor_core::SecretRecord>, StoreError> {
+        secrets::list_secrets(&self.read, tenant, filter).await
     }
 }
 

@@ -106,6 +106,7 @@ async fn copy(from: &str, to: &str, opts: &StoreOptions, out: Output) -> Result<
             ("discovery scans", r.discovery_scans.to_string()),
             ("certificates", r.certificates.to_string()),
             ("cas", r.cas.to_string()),
+            ("secrets", r.secrets.to_string()),
             ("provider blobs", r.provider_blobs.to_string()),
             ("audit records", r.audit_records.to_string()),
         ],

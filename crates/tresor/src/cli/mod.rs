@@ -11,6 +11,7 @@ mod key_view;
 pub mod keys;
 pub mod pki;
 pub mod reports;
+pub mod secret;
 
 use std::path::PathBuf;
 
@@ -113,6 +114,9 @@ pub enum Command {
     /// Certificates: CSRs, self-signed, store, export, import, revoke, expiry.
     #[command(subcommand)]
     Cert(pki::CertCmd),
+    /// Stored secrets: put, get, list, delete.
+    #[command(subcommand)]
+    Secret(secret::SecretCmd),
 }
 
 impl GlobalArgs {
@@ -150,6 +154,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Alert(cmd) => alert::run(cmd, &cli.global.client()?, out).await,
         Command::Ca(cmd) => pki::run_ca(cmd, &cli.global.client()?, out).await,
         Command::Cert(cmd) => pki::run_cert(cmd, &cli.global.client()?, out).await,
+        Command::Secret(cmd) => secret::run(cmd, &cli.global.client()?, out).await,
     }
 }
 
