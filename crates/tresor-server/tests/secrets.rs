@@ -276,3 +276,33 @@ async fn payloads_never_reach_the_database_files() {
         }
     }
 }
+
+/// A tenant's first secrets stored at the same moment all succeed, though
+/// each may try to create the tenant's secrets key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_secrets_of_a_tenant_all_succeed() {
+    let env = Env::shared();
+    let (_, a) = env.tenant("sec-race").await;
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let a = a.clone();
+            tokio::spawn(async move {
+                a.post(
+                    "/v1/secrets",
+                    json!({"secret_type": "opaque", "payload": b64(&[i; 8])}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, 201, "{}", r.text());
+        ids.push(id(&r.json()));
+    }
+    for (i, s) in ids.iter().enumerate() {
+        let p = a.get(&format!("/v1/secrets/{s}/payload")).await.ok();
+        assert_eq!(unb64(&p["payload"]), vec![i as u8; 8]);
+    }
+}
