@@ -146,6 +146,7 @@ pub enum Action {
     CaCrl,
     CaOcsp,
     SchedulerCrl,
+    CertExportPkcs12,
 }
 
 impl Action {
@@ -235,6 +236,7 @@ impl Action {
             CaCrl => "ca.crl",
             CaOcsp => "ca.ocsp",
             SchedulerCrl => "scheduler.crl",
+            CertExportPkcs12 => "cert.export_pkcs12",
         }
     }
 
@@ -280,6 +282,8 @@ impl Action {
             // CAs and trust anchors shape what the whole tenant trusts.
             CaCreate | CertImport => Some(Role::Admin),
             SchedulerCrl => None,
+            // Like `key.export`: the private key leaves Tresor.
+            CertExportPkcs12 => Some(Role::User),
         }
     }
 }

@@ -18,6 +18,7 @@ mod lifecycle;
 pub mod openapi;
 mod ops;
 mod pki;
+mod pki_p12;
 mod providers;
 mod reports;
 mod siem;
@@ -173,7 +174,8 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/certificates/{id}/revoke",
             post(pki::revoke_certificate),
-        );
+        )
+        .route("/v1/certificates/{id}/pkcs12", post(pki_p12::export_pkcs12));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -9,8 +9,8 @@ use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, providers,
-    reports, siem,
+    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, pki_p12,
+    providers, reports, siem,
 };
 
 /// Every authenticated `/v1` route: `(method, path template)`.
@@ -100,6 +100,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/certificates/{id}/export"),
     ("post", "/v1/certificates/{id}/revoke"),
     ("post", "/v1/cas/{ca}/ocsp"),
+    ("post", "/v1/certificates/{id}/pkcs12"),
 ];
 
 /// The API description.
@@ -140,6 +141,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         pki::ca_certificate, pki::ca_crl, pki::sign_csr, pki::issue, pki::list_certificates,
         pki::import_certificates, pki::get_certificate, pki::export_certificate,
         pki::revoke_certificate, pki::ocsp,
+        pki_p12::export_pkcs12,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

@@ -286,7 +286,7 @@ impl Kms {
             profile
                 .check_validity(days)
                 .map_err(x509_err("validity_days"))?;
-            let (signer, version) = self
+            let (mut signer, version) = self
                 .new_signing_key(
                     caller,
                     &mut op,
@@ -296,6 +296,8 @@ impl Kms {
                     false,
                 )
                 .await?;
+            signer.key.exportable = req.exportable;
+            op.detail("exportable", req.exportable);
             let now = self.now();
             let (nb, na) = validity(now, days)?;
             let spec = CertSpec {

@@ -8,6 +8,7 @@ mod cas;
 mod certs;
 mod issue;
 mod ocsp;
+mod p12;
 mod refresh;
 mod signing;
 pub mod types;
