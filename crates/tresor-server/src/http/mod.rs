@@ -19,6 +19,7 @@ pub mod openapi;
 mod ops;
 mod pki;
 mod pki_p12;
+mod pki_public;
 mod providers;
 mod reports;
 mod siem;
@@ -193,6 +194,7 @@ pub fn app(state: AppState) -> Router {
         .merge(kmip)
         .merge(pki)
         .merge(docs)
+        .merge(pki_public::routes())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

@@ -9,9 +9,12 @@ mod certs;
 mod issue;
 mod ocsp;
 mod p12;
+mod public;
 mod refresh;
 mod signing;
 pub mod types;
+
+pub use public::PUBLIC_PRINCIPAL;
 
 pub use types::{
     CaDetails, CreateCaRequest, CsrRequest, IssueRequest, Issued, NameSpec, SelfSignRequest,
