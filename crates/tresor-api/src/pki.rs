@@ -149,6 +149,10 @@ pub struct IssueRequest {
     pub validity_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// The generated key may later leave Tresor as PKCS#12
+    /// (`POST /v1/certificates/{id}/pkcs12`). Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exportable: bool,
 }
 
 /// A stored certificate.
@@ -218,4 +222,24 @@ pub struct RevokeCertificateRequest {
     /// `affiliation-changed`, `superseded`, `cessation-of-operation`,
     /// `certificate-hold`, `privilege-withdrawn`.
     pub reason: String,
+}
+
+/// `POST /v1/certificates/{id}/pkcs12`: the password protecting the file
+/// (8 to 1024 characters). Sent in the body, never in the URL.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pkcs12Request {
+    pub password: String,
+}
+
+impl std::fmt::Debug for Pkcs12Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pkcs12Request { password: [REDACTED] }")
+    }
+}
+
+impl Drop for Pkcs12Request {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.password);
+    }
 }

@@ -150,6 +150,7 @@ pub enum Action {
     SecretGet,
     SecretList,
     SecretDelete,
+    CertExportPkcs12,
 }
 
 impl Action {
@@ -243,6 +244,7 @@ impl Action {
             SecretGet => "secret.get",
             SecretList => "secret.list",
             SecretDelete => "secret.delete",
+            CertExportPkcs12 => "cert.export_pkcs12",
         }
     }
 
@@ -291,6 +293,8 @@ impl Action {
             // Reading a payload hands out secret material: users, not readers.
             SecretList => Some(Role::Readonly),
             SecretPut | SecretGet | SecretDelete => Some(Role::User),
+            // Like `key.export`: the private key leaves Tresor.
+            CertExportPkcs12 => Some(Role::User),
         }
     }
 }

@@ -177,6 +177,10 @@ pub struct Config {
     pub root_key_pkcs11_provider: Option<tresor_core::ProviderId>,
     /// `CKA_LABEL` of that AES-256 key (default `tresor-root-key`).
     pub root_key_pkcs11_label: String,
+    /// Public base URL of this server (`TRESOR_PUBLIC_URL`), e.g.
+    /// `https://pki.example.com`: issued certificates then point their CRL
+    /// distribution point and AIA (OCSP, CA issuers) at `/pki/...` there.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -265,6 +269,7 @@ impl Config {
             cache_redis_url: None,
             root_key_pkcs11_provider: None,
             root_key_pkcs11_label: DEFAULT_ROOT_KEY_PKCS11_LABEL.to_owned(),
+            public_url: None,
         }
     }
 

@@ -311,6 +311,7 @@ async fn build(
             audit_batch_max: config.audit_batch_max,
             audit_checkpoint_algorithm: config.audit_checkpoint_algorithm,
             self_test_force_fail: crate::evidence_runtime::forced_failure(),
+            pki_public_url: config.public_url.clone(),
             ..KmsConfig::default()
         },
         Some(observer),

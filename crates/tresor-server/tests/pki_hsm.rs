@@ -171,6 +171,27 @@ async fn ca_keys_sign_inside_softhsm() {
     ]);
     assert!(ok && out.contains(": OK"), "{out}");
 
+    // A key in the HSM never leaves it, even one created `exportable`:
+    // PKCS#12 export is refused, clearly, and audited.
+    let hsm_leaf = api
+        .post(
+            "/v1/cas/hsm-inter/issue",
+            json!({"algorithm": "ec-p256", "profile": "server-tls",
+                   "subject": "CN=p12.hsm.example.com", "dns": ["p12.hsm.example.com"],
+                   "provider": "hsm", "exportable": true}),
+        )
+        .await
+        .ok();
+    let hsm_id = hsm_leaf["certificate"]["id"].as_str().unwrap();
+    let e = api
+        .post(
+            &format!("/v1/certificates/{hsm_id}/pkcs12"),
+            json!({"password": "a good password"}),
+        )
+        .await
+        .err(400, "operation_not_allowed");
+    assert!(e["message"].as_str().unwrap().contains("hardware"), "{e}");
+
     // Revocation: the CRL is signed inside the token too.
     let id = issued["certificate"]["id"].as_str().unwrap();
     api.post(

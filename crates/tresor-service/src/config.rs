@@ -19,6 +19,9 @@ pub struct KmsConfig {
     /// Test-only: the name of a self-test to report as failed (the server
     /// sets it from `TRESOR_SELF_TEST_FORCE_FAIL` in debug builds only).
     pub self_test_force_fail: Option<String>,
+    /// Public base URL (no trailing slash): certificates issued by a CA
+    /// carry CRL distribution point and AIA URLs under `{url}/pki/...`.
+    pub pki_public_url: Option<String>,
 }
 
 impl Default for KmsConfig {
@@ -31,6 +34,7 @@ impl Default for KmsConfig {
             audit_batch_max: 512,
             audit_checkpoint_algorithm: tresor_core::Algorithm::Ed25519,
             self_test_force_fail: None,
+            pki_public_url: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use rcgen::{
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
+use crate::aia::{PkiUrls, aia_extension};
 use crate::dn::parse_dn;
 use crate::error::{X509Error, invalid};
 use crate::inspect::CsrInfo;
@@ -104,12 +105,12 @@ pub struct CertSpec {
     pub not_after: OffsetDateTime,
     /// Positive serial number bytes (big-endian).
     pub serial: Vec<u8>,
-    /// CRL distribution point URL.
-    pub crl_url: Option<String>,
+    /// CRL distribution point and AIA (OCSP, CA issuers) URLs.
+    pub pki_urls: Option<PkiUrls>,
 }
 
 impl CertSpec {
-    fn params(&self) -> CertificateParams {
+    fn params(&self) -> Result<CertificateParams, X509Error> {
         let mut p = CertificateParams::default();
         p.distinguished_name = self.subject.dn.clone();
         p.subject_alt_names = self.subject.sans.clone();
@@ -139,12 +140,13 @@ impl CertSpec {
             }
             None => IsCa::ExplicitNoCa,
         };
-        if let Some(url) = &self.crl_url {
+        if let Some(urls) = &self.pki_urls {
             p.crl_distribution_points = vec![CrlDistributionPoint {
-                uris: vec![url.clone()],
+                uris: vec![urls.crl.clone()],
             }];
+            p.custom_extensions.push(aia_extension(urls)?);
         }
-        p
+        Ok(p)
     }
 }
 
@@ -157,7 +159,7 @@ pub struct Issuing<'a> {
 
 /// A PKCS#10 request for `key` (validity, serial and CRL URL are ignored).
 pub fn csr(spec: &CertSpec, key: &SignerKey) -> Result<Unsigned, X509Error> {
-    let mut params = spec.params();
+    let mut params = spec.params()?;
     if spec.ca.is_none() {
         params.is_ca = IsCa::NoCa;
     }
@@ -176,7 +178,7 @@ pub fn csr(spec: &CertSpec, key: &SignerKey) -> Result<Unsigned, X509Error> {
 pub fn self_signed(spec: &CertSpec, key: &SignerKey) -> Result<Unsigned, X509Error> {
     let slot = Default::default();
     let cap = Capture::new(key, &slot);
-    let cert = spec.params().self_signed(&cap)?;
+    let cert = spec.params()?.self_signed(&cap)?;
     Capture::take(&slot, cert.der().to_vec(), key)
 }
 
@@ -199,7 +201,7 @@ pub fn issue(
 ) -> Result<Unsigned, X509Error> {
     let slot = Default::default();
     let iss = issuer(by, &slot)?;
-    let cert = spec.params().signed_by(subject_key, &iss)?;
+    let cert = spec.params()?.signed_by(subject_key, &iss)?;
     drop(iss);
     Capture::take(&slot, cert.der().to_vec(), by.key)
 }
@@ -214,7 +216,7 @@ pub fn issue_for_csr(
 ) -> Result<Unsigned, X509Error> {
     let slot = Default::default();
     let iss = issuer(by, &slot)?;
-    let cert = spec.params().signed_by(&req.request.public_key, &iss)?;
+    let cert = spec.params()?.signed_by(&req.request.public_key, &iss)?;
     drop(iss);
     Capture::take(&slot, cert.der().to_vec(), by.key)
 }

@@ -5,6 +5,7 @@
 //! provider must sign) and [`Unsigned::finish`] puts the provider's signature
 //! in place. Nothing here does I/O or holds private key material.
 
+mod aia;
 mod build;
 mod dn;
 mod error;
@@ -13,6 +14,7 @@ mod ocsp;
 mod profile;
 mod sign;
 
+pub use aia::PkiUrls;
 pub use build::{
     CaSpec, CertSpec, CrlEntry, Issuing, Subject, build_crl, csr, issue, issue_for_csr, self_signed,
 };

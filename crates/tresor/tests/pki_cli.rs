@@ -18,6 +18,7 @@ const CLEARED: &[&str] = &[
     "TRESOR_TENANT",
     "TRESOR_CA_FILE",
     "TRESOR_CONFIG",
+    "TRESOR_PKCS12_PASSWORD",
 ];
 
 async fn start(dir: &Path) -> RunningServer {
@@ -237,5 +238,66 @@ async fn ca_and_cert_commands() {
     assert!(good && out.contains("Superseded"), "{out}");
     let shown = ok(&run(&url, &token, &["cert", "show", &id]).await);
     assert!(shown.contains("www.example.com"), "{shown}");
+
+    // PKCS#12: an exportable key issued by the CA, exported with the
+    // password from a file, opened by openssl.
+    let issued = ok(&run(
+        &url,
+        &token,
+        &[
+            "ca",
+            "issue",
+            "inter",
+            "--profile",
+            "server-tls",
+            "--subject",
+            "CN=p12.example.com",
+            "--dns",
+            "p12.example.com",
+            "--validity-days",
+            "30",
+            "--exportable",
+            "--json",
+        ],
+    )
+    .await);
+    let v: serde_json::Value = serde_json::from_str(&issued).unwrap();
+    let p12_id = v["certificate"]["id"].as_str().unwrap().to_owned();
+    std::fs::write(d.join("pw.txt"), "cli p12 password\n").unwrap();
+    ok(&run(
+        &url,
+        &token,
+        &[
+            "cert",
+            "pkcs12",
+            &p12_id,
+            "--out",
+            &f("leaf.p12"),
+            "--password-file",
+            &f("pw.txt"),
+        ],
+    )
+    .await);
+    let (good, out) = openssl(&[
+        "pkcs12",
+        "-in",
+        &f("leaf.p12"),
+        "-passin",
+        "pass:cli p12 password",
+        "-nodes",
+    ]);
+    assert!(
+        good && out.contains("PRIVATE KEY") && out.contains("p12.example.com"),
+        "{out}"
+    );
+    // Without a password source: a usage error, nothing written.
+    let o = run(
+        &url,
+        &token,
+        &["cert", "pkcs12", &p12_id, "--out", &f("none.p12")],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(!d.join("none.p12").exists());
     server.shutdown().await;
 }

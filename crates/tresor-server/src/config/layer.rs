@@ -48,6 +48,7 @@ pub const KEYS: &[&str] = &[
     "cache_redis_url",
     "root_key_pkcs11_provider",
     "root_key_pkcs11_label",
+    "public_url",
 ];
 
 /// Keys whose value must never be written in the config file.
@@ -99,6 +100,7 @@ pub struct ConfigLayer {
     pub cache_redis_url: Option<String>,
     pub root_key_pkcs11_provider: Option<tresor_core::ProviderId>,
     pub root_key_pkcs11_label: Option<String>,
+    pub public_url: Option<String>,
 }
 
 /// The environment variable for a key.
@@ -333,6 +335,16 @@ impl ConfigLayer {
                 }
                 self.root_key_pkcs11_label = Some(v.to_owned());
             }
+            "public_url" => {
+                let ok = (v.starts_with("https://") || v.starts_with("http://"))
+                    && v.len() <= 200
+                    && !v.contains(['?', '#', ' '])
+                    && v.is_ascii();
+                if !ok {
+                    return Err(err("expected an http(s):// base URL without query"));
+                }
+                self.public_url = Some(v.trim_end_matches('/').to_owned());
+            }
             _ => return Err(err("unknown key")),
         }
         Ok(())
@@ -390,6 +402,7 @@ impl ConfigLayer {
                 .root_key_pkcs11_provider
                 .or(self.root_key_pkcs11_provider),
             root_key_pkcs11_label: over.root_key_pkcs11_label.or(self.root_key_pkcs11_label),
+            public_url: over.public_url.or(self.public_url),
         }
     }
 
@@ -469,6 +482,7 @@ impl ConfigLayer {
             root_key_pkcs11_label: self
                 .root_key_pkcs11_label
                 .unwrap_or(defaults.root_key_pkcs11_label),
+            public_url: self.public_url,
             data_dir,
         };
         config.validate()?;

@@ -190,3 +190,23 @@ fn example_config_parses() {
     let c = Config::load(Some(&path), env(&[]), ConfigLayer::default()).unwrap();
     assert_eq!(c.listen.to_string(), "127.0.0.1:8095");
 }
+
+#[test]
+fn public_url_is_validated_and_trimmed() {
+    let c = Config::load(
+        None,
+        env(&[("TRESOR_PUBLIC_URL", "https://pki.example.com/")]),
+        ConfigLayer::default(),
+    )
+    .unwrap();
+    assert_eq!(c.public_url.as_deref(), Some("https://pki.example.com"));
+    for bad in ["ftp://x", "https://x/?a=b", "pki.example.com"] {
+        let e = Config::load(
+            None,
+            env(&[("TRESOR_PUBLIC_URL", bad)]),
+            ConfigLayer::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("public_url"), "{bad}: {e}");
+    }
+}

@@ -171,7 +171,7 @@ pub fn request_id(parts: &Parts) -> RequestId {
 }
 
 /// The client's IP address, for audit.
-fn source(parts: &Parts) -> Option<String> {
+pub(crate) fn source(parts: &Parts) -> Option<String> {
     if let Some(p) = parts.extensions.get::<PeerIdentity>() {
         return Some(p.addr.ip().to_string());
     }

@@ -18,6 +18,8 @@ mod lifecycle;
 pub mod openapi;
 mod ops;
 mod pki;
+mod pki_p12;
+mod pki_public;
 mod providers;
 mod reports;
 mod secrets;
@@ -174,7 +176,8 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/certificates/{id}/revoke",
             post(pki::revoke_certificate),
-        );
+        )
+        .route("/v1/certificates/{id}/pkcs12", post(pki_p12::export_pkcs12));
     let secrets = Router::new()
         .route(
             "/v1/secrets",
@@ -207,6 +210,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pki)
         .merge(secrets)
         .merge(docs)
+        .merge(pki_public::routes())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

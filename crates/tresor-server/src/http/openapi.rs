@@ -9,8 +9,8 @@ use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, providers,
-    reports, secrets, siem,
+    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, pki_p12,
+    providers, reports, secrets, siem,
 };
 
 /// Every authenticated `/v1` route: `(method, path template)`.
@@ -107,6 +107,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/secrets/{id}/payload"),
     ("put", "/v1/secrets/{id}/payload"),
     ("put", "/v1/secrets/{id}/metadata"),
+    ("post", "/v1/certificates/{id}/pkcs12"),
 ];
 
 /// The API description.
@@ -150,6 +151,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         secrets::create_secret, secrets::list_secrets, secrets::get_secret,
         secrets::get_payload, secrets::put_payload, secrets::put_metadata,
         secrets::delete_secret,
+        pki_p12::export_pkcs12,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

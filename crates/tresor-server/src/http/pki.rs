@@ -373,6 +373,7 @@ pub async fn issue(
         names: names(r.subject, r.dns, r.ip, r.email, r.uri),
         validity_days: r.validity_days,
         provider: r.provider.as_deref().map(parse_provider).transpose()?,
+        exportable: r.exportable,
     };
     let i = s.kms.issue_with_new_key(&c, &ca, req).await?;
     Ok((StatusCode::CREATED, Json(issued_response(i))))

@@ -151,7 +151,7 @@ impl Kms {
                 not_before: nb,
                 not_after: na,
                 serial: serial()?,
-                crl_url: None,
+                pki_urls: None,
             };
             let der = match &parent {
                 None => {

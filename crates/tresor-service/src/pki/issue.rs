@@ -120,7 +120,7 @@ impl Kms {
                 not_before: nb,
                 not_after: na,
                 serial: vec![1],
-                crl_url: None,
+                pki_urls: None,
             };
             let unsigned = csr(&spec, &signer.public).map_err(x509_err("csr"))?;
             let der = self.sign_x509(&signer, unsigned).await?;
@@ -155,7 +155,7 @@ impl Kms {
                 not_before: nb,
                 not_after: na,
                 serial: serial()?,
-                crl_url: None,
+                pki_urls: None,
             };
             let unsigned = self_signed(&spec, &signer.public).map_err(x509_err("certificate"))?;
             let der = self.sign_x509(&signer, unsigned).await?;
@@ -230,7 +230,7 @@ impl Kms {
                 not_before: nb,
                 not_after: na,
                 serial: serial()?,
-                crl_url: None,
+                pki_urls: self.pki_urls(&caller.tenant, &ca_rec.name),
             };
             let unsigned = issue_for_csr(
                 &spec,
@@ -286,7 +286,7 @@ impl Kms {
             profile
                 .check_validity(days)
                 .map_err(x509_err("validity_days"))?;
-            let (signer, version) = self
+            let (mut signer, version) = self
                 .new_signing_key(
                     caller,
                     &mut op,
@@ -296,6 +296,8 @@ impl Kms {
                     false,
                 )
                 .await?;
+            signer.key.exportable = req.exportable;
+            op.detail("exportable", req.exportable);
             let now = self.now();
             let (nb, na) = validity(now, days)?;
             let spec = CertSpec {
@@ -306,7 +308,7 @@ impl Kms {
                 not_before: nb,
                 not_after: na,
                 serial: serial()?,
-                crl_url: None,
+                pki_urls: self.pki_urls(&caller.tenant, &ca_rec.name),
             };
             let unsigned = issue(
                 &spec,

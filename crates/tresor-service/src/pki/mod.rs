@@ -8,9 +8,13 @@ mod cas;
 mod certs;
 mod issue;
 mod ocsp;
+mod p12;
+mod public;
 mod refresh;
 mod signing;
 pub mod types;
+
+pub use public::PUBLIC_PRINCIPAL;
 
 pub use types::{
     CaDetails, CreateCaRequest, CsrRequest, IssueRequest, Issued, NameSpec, SelfSignRequest,

@@ -67,6 +67,8 @@ pub struct IssueRequest {
     pub names: NameSpec,
     pub validity_days: Option<u32>,
     pub provider: Option<ProviderId>,
+    /// The generated key may later leave Tresor (PKCS#12 export).
+    pub exportable: bool,
 }
 
 /// An issued (or stored) certificate with its chain (issuers up to the

@@ -10,6 +10,7 @@ mod evidence;
 mod key_view;
 pub mod keys;
 pub mod pki;
+mod pki_p12;
 pub mod reports;
 pub mod secret;
 

@@ -112,6 +112,9 @@ pub enum CaCmd {
         validity_days: Option<u32>,
         #[arg(long)]
         provider: Option<String>,
+        /// The generated key may later be exported as PKCS#12.
+        #[arg(long)]
+        exportable: bool,
     },
 }
 
@@ -168,6 +171,16 @@ pub enum CertCmd {
         /// e.g. key-compromise, superseded, cessation-of-operation.
         #[arg(long, default_value = "unspecified")]
         reason: String,
+    },
+    /// Export the certificate, its chain and its (exportable) key as
+    /// PKCS#12; the password comes from --password-file or
+    /// TRESOR_PKCS12_PASSWORD.
+    Pkcs12 {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
     },
 }
 
@@ -368,6 +381,7 @@ pub async fn run_ca(cmd: CaCmd, c: &Client, o: Output) -> Result<(), CliError> {
             names,
             validity_days,
             provider,
+            exportable,
         } => {
             let mut body = names.json();
             body["algorithm"] = json!(algorithm);
@@ -378,6 +392,7 @@ pub async fn run_ca(cmd: CaCmd, c: &Client, o: Output) -> Result<(), CliError> {
             if let Some(p) = provider {
                 body["provider"] = json!(p);
             }
+            body["exportable"] = json!(exportable);
             let v = c.post(&["v1", "cas", &name, "issue"], &body).await?;
             issued(&v, &None, o)
         }
@@ -489,5 +504,10 @@ pub async fn run_cert(cmd: CertCmd, c: &Client, o: Output) -> Result<(), CliErro
                 .await?;
             o.emit(&v, |r: CertificateResponse| cert_table(&[r]))
         }
+        CertCmd::Pkcs12 {
+            id,
+            out,
+            password_file,
+        } => super::pki_p12::run(c, &id, &out, password_file.as_deref()).await,
     }
 }
