@@ -185,5 +185,20 @@ async fn public_crl_and_ocsp_urls_serve_relying_parties_without_a_token() {
         )
         .await;
     assert_eq!(big.status, 413, "{}", big.text());
+
+    // A flood is cut off (so anonymous reads cannot grow the audit log
+    // without bound); the authenticated API is not affected.
+    let mut limited = None;
+    for _ in 0..400 {
+        let r = anon.get("/pki/default/pub-root/ca.crt").await;
+        if r.status == 429 {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.expect("no 429 after 400 public requests");
+    r.err(429, "rate_limited");
+    assert_eq!(r.headers["retry-after"], "1");
+    assert_eq!(api.get("/v1/cas/pub-root/crl").await.status, 200);
     server.shutdown().await;
 }

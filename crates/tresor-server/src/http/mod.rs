@@ -21,6 +21,7 @@ mod pki;
 mod pki_p12;
 mod pki_public;
 mod providers;
+mod public_limit;
 mod reports;
 mod secrets;
 mod siem;

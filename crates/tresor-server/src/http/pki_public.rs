@@ -128,8 +128,11 @@ fn ocsp_response(der: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// The public PKI routes.
+/// The public PKI routes, behind a per-node rate limit
+/// ([`super::public_limit`]).
 pub fn routes() -> Router<AppState> {
+    let bucket =
+        super::public_limit::Bucket::new(super::public_limit::RATE, super::public_limit::BURST);
     Router::new()
         .route("/pki/{tenant}/{ca}/ca.crt", get(ca_cert))
         .route("/pki/{tenant}/{ca}/crl", get(crl))
@@ -139,4 +142,8 @@ pub fn routes() -> Router<AppState> {
             post(ocsp_post).layer(DefaultBodyLimit::max(MAX_OCSP_REQUEST)),
         )
         .route("/pki/{tenant}/{ca}/ocsp/{*request}", get(ocsp_get))
+        .route_layer(axum::middleware::from_fn_with_state(
+            bucket,
+            super::public_limit::limit,
+        ))
 }
