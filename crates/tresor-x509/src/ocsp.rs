@@ -226,6 +226,17 @@ fn alg_id(alg: SigAlg) -> Vec<u8> {
             0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
         ],
         SigAlg::Ed25519 => vec![0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70],
+        // id-ml-dsa-44/65/87 (2.16.840.1.101.3.4.3.17-19), parameters absent.
+        SigAlg::MlDsa44 | SigAlg::MlDsa65 | SigAlg::MlDsa87 => {
+            let last = match alg {
+                SigAlg::MlDsa44 => 0x11,
+                SigAlg::MlDsa65 => 0x12,
+                _ => 0x13,
+            };
+            vec![
+                0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, last,
+            ]
+        }
     }
 }
 

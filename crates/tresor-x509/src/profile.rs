@@ -141,7 +141,11 @@ impl Profile {
             KeyKind::Rsa(bits) if bits < min => Err(policy(format!(
                 "RSA-{bits} key is too weak: at least {min} bits are required"
             ))),
-            KeyKind::Rsa(_) | KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::Ed25519 => Ok(()),
+            KeyKind::Rsa(_)
+            | KeyKind::EcP256
+            | KeyKind::EcP384
+            | KeyKind::Ed25519
+            | KeyKind::MlDsa(_) => Ok(()),
             other => Err(policy(format!(
                 "{} keys are not allowed by profile {}",
                 other.name(),

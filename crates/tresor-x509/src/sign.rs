@@ -22,6 +22,12 @@ pub enum SigAlg {
     EcdsaP384Sha384,
     /// Ed25519.
     Ed25519,
+    /// ML-DSA-44 (FIPS 204, pure mode; id-ml-dsa-44, RFC 9881).
+    MlDsa44,
+    /// ML-DSA-65.
+    MlDsa65,
+    /// ML-DSA-87.
+    MlDsa87,
 }
 
 impl SigAlg {
@@ -31,6 +37,9 @@ impl SigAlg {
             SigAlg::EcdsaP256Sha256 => &rcgen::PKCS_ECDSA_P256_SHA256,
             SigAlg::EcdsaP384Sha384 => &rcgen::PKCS_ECDSA_P384_SHA384,
             SigAlg::Ed25519 => &rcgen::PKCS_ED25519,
+            SigAlg::MlDsa44 => &rcgen::PKCS_ML_DSA_44,
+            SigAlg::MlDsa65 => &rcgen::PKCS_ML_DSA_65,
+            SigAlg::MlDsa87 => &rcgen::PKCS_ML_DSA_87,
         }
     }
 }

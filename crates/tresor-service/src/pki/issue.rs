@@ -92,6 +92,9 @@ fn kind_of(alg: tresor_core::Algorithm) -> KeyKind {
         A::EcP256 => KeyKind::EcP256,
         A::EcP384 => KeyKind::EcP384,
         A::Ed25519 => KeyKind::Ed25519,
+        A::MlDsa44 => KeyKind::MlDsa(44),
+        A::MlDsa65 => KeyKind::MlDsa(65),
+        A::MlDsa87 => KeyKind::MlDsa(87),
         _ => KeyKind::Other,
     }
 }

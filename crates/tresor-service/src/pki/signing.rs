@@ -29,9 +29,12 @@ pub(crate) fn sig_alg(alg: Algorithm) -> Result<SigAlg> {
         Algorithm::EcP256 => SigAlg::EcdsaP256Sha256,
         Algorithm::EcP384 => SigAlg::EcdsaP384Sha384,
         Algorithm::Ed25519 => SigAlg::Ed25519,
+        Algorithm::MlDsa44 => SigAlg::MlDsa44,
+        Algorithm::MlDsa65 => SigAlg::MlDsa65,
+        Algorithm::MlDsa87 => SigAlg::MlDsa87,
         other => {
             return Err(ServiceError::UnsupportedAlgorithm(format!(
-                "{other} keys cannot sign certificates (RSA, EC P-256/P-384, Ed25519)"
+                "{other} keys cannot sign certificates (RSA, EC P-256/P-384, Ed25519, ML-DSA)"
             )));
         }
     })
@@ -41,6 +44,7 @@ pub(crate) fn scheme(alg: SigAlg) -> SignScheme {
     match alg {
         SigAlg::RsaPkcs1Sha256 => SignScheme::RsaPkcs1(HashAlg::Sha256),
         SigAlg::Ed25519 => SignScheme::Ed25519,
+        SigAlg::MlDsa44 | SigAlg::MlDsa65 | SigAlg::MlDsa87 => SignScheme::MlDsa,
         _ => SignScheme::Ecdsa { raw: false },
     }
 }
