@@ -175,10 +175,7 @@ async fn ml_dsa_csrs_certificates_and_cas_verify_independently() {
     let e = common::pki::sign(&api, "pq-root", csr["csr"].as_str().unwrap(), "client-tls")
         .await
         .err(400, "invalid_argument");
-    assert!(
-        e["message"].as_str().unwrap().contains("ML-DSA"),
-        "{e}"
-    );
+    assert!(e["message"].as_str().unwrap().contains("ML-DSA"), "{e}");
 
     // The root's CRL is signed with ML-DSA-65 too.
     let crl = api.get("/v1/cas/pq-root/crl").await;

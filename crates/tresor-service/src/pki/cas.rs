@@ -354,14 +354,29 @@ impl Kms {
         self.sign_x509(signer, u).await
     }
 
-    /// The revoked certificates a CA's CRL lists.
+    /// The revoked certificates a CA's CRL lists: every one, page by page,
+    /// except those already expired (RFC 5280 lets a CRL drop an entry once
+    /// the certificate has expired, which keeps CRLs from growing forever).
     pub(crate) async fn revoked_of(&self, ca: &CaRecord) -> Result<Vec<CertificateRecord>> {
-        let filter = CertificateFilter {
-            ca: Some(ca.name.clone()),
-            revoked: Some(true),
-            limit: 1000,
-            ..Default::default()
-        };
-        Ok(self.store().list_certificates(&ca.tenant, &filter).await?)
+        const PAGE: u32 = 1000;
+        let now = self.now();
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let filter = CertificateFilter {
+                ca: Some(ca.name.clone()),
+                revoked: Some(true),
+                after,
+                limit: PAGE,
+                ..Default::default()
+            };
+            let page = self.store().list_certificates(&ca.tenant, &filter).await?;
+            let full = page.len() >= PAGE as usize;
+            after = page.last().map(|c| c.id);
+            out.extend(page.into_iter().filter(|c| c.not_after > now));
+            if !full {
+                return Ok(out);
+            }
+        }
     }
 }
