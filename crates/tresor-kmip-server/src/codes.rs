@@ -7,6 +7,7 @@ pub mod op {
     pub const CREATE_KEY_PAIR: u32 = 0x02;
     pub const REGISTER: u32 = 0x03;
     pub const RE_KEY: u32 = 0x04;
+    pub const CERTIFY: u32 = 0x06;
     pub const LOCATE: u32 = 0x08;
     pub const GET: u32 = 0x0A;
     pub const GET_ATTRIBUTES: u32 = 0x0B;
@@ -209,6 +210,7 @@ mod tests {
             (EnumKind::Operation, "MAC", op::MAC),
             (EnumKind::Operation, "MACVerify", op::MAC_VERIFY),
             (EnumKind::Operation, "RNGRetrieve", op::RNG_RETRIEVE),
+            (EnumKind::Operation, "Certify", op::CERTIFY),
             (EnumKind::Operation, "AddAttribute", op::ADD_ATTRIBUTE),
             (EnumKind::Operation, "ModifyAttribute", op::MODIFY_ATTRIBUTE),
             (EnumKind::Operation, "DeleteAttribute", op::DELETE_ATTRIBUTE),

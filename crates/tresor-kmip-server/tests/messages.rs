@@ -158,7 +158,7 @@ async fn authentication_roles_and_errors() {
 
     // Unsupported operations are answered, not dropped.
     assert_eq!(
-        err(&h.one((1, 4), "Certify", "").await),
+        err(&h.one((1, 4), "Check", "").await),
         "OperationNotSupported"
     );
     assert_eq!(

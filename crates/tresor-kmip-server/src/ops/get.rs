@@ -70,6 +70,10 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
     if p.enumeration(Tag::KeyCompressionType).is_some() {
         return Err(KmipError::feature("key compression is not supported"));
     }
+    let target = ctx.target(p)?;
+    if target.starts_with(super::certify::CERT_PREFIX) {
+        return super::certify::get_certificate(ctx, &target).await;
+    }
     let (id, oid, key) = load(ctx, p).await?;
     let caller = ctx.caller()?;
     let (fmt, material) = if oid.public {

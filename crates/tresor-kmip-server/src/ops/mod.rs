@@ -2,6 +2,7 @@
 //! listed in [`SUPPORTED`] answer Operation Not Supported.
 
 mod attributes;
+pub(crate) mod certify;
 mod crypto;
 mod get;
 mod locate;
@@ -22,6 +23,7 @@ pub(crate) const SUPPORTED: &[u32] = &[
     op::CREATE,
     op::CREATE_KEY_PAIR,
     op::REGISTER,
+    op::CERTIFY,
     op::GET,
     op::GET_ATTRIBUTES,
     op::GET_ATTRIBUTE_LIST,
@@ -71,6 +73,7 @@ pub(crate) async fn dispatch(ctx: &mut Ctx<'_>, operation: u32, p: &Ttlv) -> Kmi
             "Re-key is not supported: Tresor rotates a key in place (new version, same id); use the REST rotate call",
         )),
         op::REGISTER => register::register(ctx, p).await,
+        op::CERTIFY => certify::certify(ctx, p).await,
         _ => Err(KmipError::not_supported("operation not supported")),
     }
 }
