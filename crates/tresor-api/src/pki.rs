@@ -59,6 +59,19 @@ pub struct SelfSignedRequest {
     pub is_ca: bool,
 }
 
+/// `POST /v1/cas/import`: an issuing CA whose certificate an external CA
+/// signed (for a Tresor key, from its CSR).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportCaRequest {
+    /// The CA's name (lowercase letters, digits, `-`, `_`; 1-63).
+    pub name: String,
+    /// The Tresor key the certificate is for (id or `alias:…`).
+    pub key: String,
+    /// The signed CA certificate (PEM); the first CERTIFICATE block is used.
+    pub certificate_pem: String,
+}
+
 /// `POST /v1/cas`: a root CA, or an intermediate signed by `parent`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -164,6 +164,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/keys/{key}/csr", post(pki::create_csr))
         .route("/v1/keys/{key}/self-signed", post(pki::self_signed))
         .route("/v1/cas", post(pki::create_ca).get(pki::list_cas))
+        .route("/v1/cas/import", post(pki::import_ca))
         .route("/v1/cas/{ca}", get(pki::get_ca))
         .route("/v1/cas/{ca}/certificate", get(pki::ca_certificate))
         .route("/v1/cas/{ca}/crl", get(pki::ca_crl))

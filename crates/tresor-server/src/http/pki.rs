@@ -278,6 +278,21 @@ pub async fn create_ca(
     Ok((StatusCode::CREATED, Json(ca_response(d))))
 }
 
+#[utoipa::path(post, path = "/v1/cas/import", tag = "pki", request_body = api::ImportCaRequest,
+    responses((status = 201, description = "Created", body = api::CaResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn import_ca(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(r): Json<api::ImportCaRequest>,
+) -> Created<api::CaResponse> {
+    let d = s
+        .kms
+        .import_ca(&c, &r.name, &key_ref(&r.key)?, &r.certificate_pem)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ca_response(d))))
+}
+
 #[utoipa::path(get, path = "/v1/cas", tag = "pki",
     responses((status = 200, description = "The tenant's CAs", body = api::CaListResponse),
         (status = "default", description = "Error", body = api::ErrorResponse)))]

@@ -20,7 +20,7 @@ const MAX_DEPTH: usize = 8;
 /// How long a CRL is valid before the next one is due.
 pub(crate) const CRL_VALIDITY_SECS: i64 = 7 * 86_400;
 
-fn check_name(name: &str) -> Result<()> {
+pub(super) fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name

@@ -6,6 +6,7 @@
 pub mod alerts;
 mod cas;
 mod certs;
+mod import_ca;
 mod issue;
 mod ocsp;
 mod p12;
