@@ -248,8 +248,10 @@ async fn register_keys_and_refuse_what_cannot_be_stored() {
         <PublicKey><KeyBlock><KeyFormatType type="Enumeration" value="X_509"/><KeyValue><KeyMaterial type="ByteString" value="00"/></KeyValue></KeyBlock></PublicKey>"#;
     assert_eq!(err(&h.one(v, "Register", public).await), "InvalidField");
     let secret = r#"<ObjectType type="Enumeration" value="SecretData"/><TemplateAttribute/>"#;
+    assert_eq!(err(&h.one(v, "Register", secret).await), "MissingData");
+    let template = r#"<ObjectType type="Enumeration" value="Template"/><TemplateAttribute/>"#;
     assert_eq!(
-        err(&h.one(v, "Register", secret).await),
+        err(&h.one(v, "Register", template).await),
         "OperationNotSupported"
     );
     let wrapped = register_aes(key_hex, 256, "reg-wrapped").replace(
@@ -339,4 +341,111 @@ async fn a_private_key_registers_from_pkcs8_and_pkcs1() {
             "{format}"
         );
     }
+}
+
+#[tokio::test]
+async fn secret_data_opaque_objects_and_certificates_are_stored_objects() {
+    let h = harness().await;
+    let v = (1, 4);
+    let secret = r#"<ObjectType type="Enumeration" value="SecretData"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Name"/><AttributeValue><NameValue type="TextString" value="db-password"/><NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>
+        </TemplateAttribute><SecretData><SecretDataType type="Enumeration" value="Password"/>
+        <KeyBlock><KeyFormatType type="Enumeration" value="Opaque"/><KeyValue><KeyMaterial type="ByteString" value="7333637265742d70617373"/></KeyValue></KeyBlock></SecretData>"#;
+    let id = text(
+        &ok(&h.one(v, "Register", secret).await),
+        Tag::UniqueIdentifier,
+    );
+    assert!(id.starts_with("secret-"), "{id}");
+    let got = ok(&h.one(v, "Get", &uid(&id)).await);
+    assert_eq!(enumeration(&got, Tag::ObjectType), "SecretData");
+    let sd = got.child(Tag::SecretData).unwrap();
+    assert_eq!(enumeration(sd, Tag::SecretDataType), "Password");
+    let value = sd
+        .child(Tag::KeyBlock)
+        .unwrap()
+        .child(Tag::KeyValue)
+        .unwrap();
+    assert_eq!(bytes(value, Tag::KeyMaterial), b"s3cret-pass");
+    let attrs = ok(&h.one(v, "GetAttributes", &uid(&id)).await);
+    assert!(attrs.child(Tag::Attribute).is_some());
+    // The same secret over the secrets service (what /v1/secrets serves).
+    let listed = h
+        .kms
+        .list_secrets(&h.caller, Default::default())
+        .await
+        .unwrap();
+    let s = listed
+        .iter()
+        .find(|s| format!("secret-{}", s.id) == id)
+        .unwrap();
+    assert_eq!(s.name.as_deref(), Some("db-password"));
+    assert_eq!(s.secret_type, "passphrase");
+
+    let opaque = r#"<ObjectType type="Enumeration" value="OpaqueObject"/><TemplateAttribute/>
+        <OpaqueObject><OpaqueDataType type="Enumeration" value="0x80000001"/><OpaqueDataValue type="ByteString" value="00ff00ff"/></OpaqueObject>"#;
+    let oid = text(
+        &ok(&h.one(v, "Register", opaque).await),
+        Tag::UniqueIdentifier,
+    );
+    let got = ok(&h.one(v, "Get", &uid(&oid)).await);
+    assert_eq!(enumeration(&got, Tag::ObjectType), "OpaqueObject");
+    assert_eq!(
+        bytes(got.child(Tag::OpaqueObject).unwrap(), Tag::OpaqueDataValue),
+        vec![0, 0xff, 0, 0xff]
+    );
+
+    // Destroy crypto-shreds; afterwards the object is gone.
+    ok(&h.one(v, "Destroy", &uid(&id)).await);
+    assert_eq!(err(&h.one(v, "Get", &uid(&id)).await), "ItemNotFound");
+    assert_eq!(err(&h.one(v, "Destroy", &uid(&id)).await), "ItemNotFound");
+    assert_eq!(
+        err(&h.one(v, "Get", &uid("secret-nope")).await),
+        "ItemNotFound"
+    );
+
+    // A certificate registered over KMIP is a stored certificate.
+    let ss = h
+        .kms
+        .create_key(
+            &h.caller,
+            tresor_service::types::KeySpec::new(tresor_core::Algorithm::EcP256),
+        )
+        .await
+        .unwrap();
+    let cert = h
+        .kms
+        .self_sign(
+            &h.caller,
+            &KeyRef::Id(ss.key.id),
+            tresor_service::pki::SelfSignRequest {
+                names: tresor_service::pki::NameSpec {
+                    subject: "CN=kmip cert".into(),
+                    ..Default::default()
+                },
+                validity_days: 30,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let der = cert.certificate.der.clone();
+    let reg = format!(
+        r#"<ObjectType type="Enumeration" value="Certificate"/><TemplateAttribute/>
+        <Certificate><CertificateType type="Enumeration" value="X_509"/><CertificateValue type="ByteString" value="{}"/></Certificate>"#,
+        hex(&der)
+    );
+    let cid = text(
+        &ok(&h.one(v, "Register", &reg).await),
+        Tag::UniqueIdentifier,
+    );
+    assert!(cid.starts_with("cert-"), "{cid}");
+    let got = ok(&h.one(v, "Get", &uid(&cid)).await);
+    assert_eq!(
+        bytes(got.child(Tag::Certificate).unwrap(), Tag::CertificateValue),
+        der
+    );
+    assert_eq!(
+        err(&h.one(v, "Destroy", &uid(&cid)).await),
+        "PermissionDenied"
+    );
 }

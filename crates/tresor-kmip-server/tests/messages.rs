@@ -165,14 +165,14 @@ async fn authentication_roles_and_errors() {
         err(&h.one((1, 4), "ReKey", "").await),
         "OperationNotSupported"
     );
-    // Register takes keys; other objects are not stored over KMIP yet.
+    // Register needs the object; Templates (deprecated) are not stored.
     assert_eq!(err(&h.one((2, 1), "Register", "").await), "MissingData");
     assert_eq!(
         err(&h
             .one(
                 (2, 1),
                 "Register",
-                r#"<ObjectType type="Enumeration" value="SecretData"/>"#
+                r#"<ObjectType type="Enumeration" value="Template"/>"#
             )
             .await),
         "OperationNotSupported"

@@ -74,6 +74,9 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
     if target.starts_with(super::certify::CERT_PREFIX) {
         return super::certify::get_certificate(ctx, &target).await;
     }
+    if target.starts_with(super::stored::SECRET_PREFIX) {
+        return super::stored::get_secret(ctx, &target).await;
+    }
     let (id, oid, key) = load(ctx, p).await?;
     let caller = ctx.caller()?;
     let (fmt, material) = if oid.public {
@@ -155,6 +158,10 @@ fn requested(p: &Ttlv) -> Option<Vec<Tag>> {
 }
 
 pub(crate) async fn get_attributes(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
+    let target = ctx.target(p)?;
+    if super::stored::is_stored(&target) {
+        return super::stored::get_attributes(ctx, &target).await;
+    }
     let (id, oid, key) = load(ctx, p).await?;
     let mut all = attrs::all_of(&key, &oid);
     if let Some(want) = requested(p) {

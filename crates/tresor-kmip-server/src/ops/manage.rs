@@ -154,6 +154,9 @@ pub(crate) async fn revoke(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>>
 /// expect), and it is destroyed anyway with its private key.
 pub(crate) async fn destroy(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
     let id = ctx.target(p)?;
+    if super::stored::is_stored(&id) {
+        return super::stored::destroy(ctx, &id).await;
+    }
     let oid = ObjectId::parse(&id)?;
     let caller = ctx.caller()?;
     let key = ctx.kms.get_key(caller, &oid.key_ref()).await?.key;

@@ -9,6 +9,7 @@ mod locate;
 mod manage;
 mod query;
 mod register;
+mod stored;
 
 use tresor_kmip::Ttlv;
 

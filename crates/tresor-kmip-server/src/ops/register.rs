@@ -4,9 +4,9 @@
 //! usage mask → operations, Export bit or Extractable → exportable,
 //! Activation Date → active). Symmetric keys come as Raw or Transparent
 //! Symmetric Key; private keys as PKCS#8, or PKCS#1 for RSA (re-wrapped as
-//! PKCS#8). Wrapped or compressed key blocks, public keys alone (Tresor
-//! keys always have their private half) and non-key objects (secret data,
-//! opaque objects, certificates) are refused with a clear reason.
+//! PKCS#8). Wrapped or compressed key blocks and public keys alone (Tresor
+//! keys always have their private half) are refused with a clear reason.
+//! Secret data, opaque objects and certificates go to [`super::stored`].
 
 use tresor_core::SecretBytes;
 use tresor_kmip::{Tag, Ttlv, Value};
@@ -106,6 +106,9 @@ pub(crate) async fn register(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv
     let object_type = p
         .enumeration(Tag::ObjectType)
         .ok_or_else(|| KmipError::missing(Tag::ObjectType))?;
+    if let Some(done) = super::stored::register(ctx, p, object_type).await? {
+        return Ok(done);
+    }
     let template = attrs::Template::from_attrs(&attrs::collect(
         p,
         &[Tag::TemplateAttribute, Tag::Attributes],
@@ -156,7 +159,7 @@ pub(crate) async fn register(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv
         }
         _ => {
             return Err(KmipError::not_supported(
-                "only symmetric and private keys can be registered (secret data, opaque objects and certificates are not stored over KMIP yet)",
+                "this object type cannot be registered (keys, secret data, opaque objects and certificates can)",
             ));
         }
     };
