@@ -56,6 +56,11 @@ impl Kms {
             .get_key_by_alias(&caller.tenant, &alias)
             .await?
         {
+            // The prefix is reserved, so only Tresor makes this key; never
+            // wrap secrets under a key that callers could use or export.
+            if !k.internal {
+                return Err(ServiceError::Internal("secrets key is not internal"));
+            }
             return Ok((k, None));
         }
         let mut spec = KeySpec::new(Algorithm::Aes256Gcm);
