@@ -9,69 +9,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use common::softhsm::{MODULE, PIN, hsm_config, token_dir};
 
-use secrecy::SecretString;
+use std::path::Path;
+use std::process::Command;
+
 use serde_json::json;
 use tresor_core::ProviderId;
-use tresor_pkcs11::Pkcs11Config;
 use tresor_server::providers_config::ProvidersConfig;
 
 use common::{Api, BOOTSTRAP_TOKEN, b64, config_for};
 
 const LABEL: &str = "tresor-e2e";
-const PIN: &str = "1234";
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-/// The per-binary token directory (kept for the process lifetime).
-fn token_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        if !Path::new(MODULE).exists() {
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let tokens = dir.path().join("tokens");
-        std::fs::create_dir(&tokens).unwrap();
-        let conf = dir.path().join("softhsm2.conf");
-        let text = format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        );
-        std::fs::write(&conf, text).unwrap();
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", LABEL])
-            .args(["--so-pin", "12345678", "--pin", PIN])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        // SAFETY: set once, inside this OnceLock, before any test loads the
-        // PKCS#11 module (which reads it in C_Initialize).
-        #[allow(unsafe_code)]
-        unsafe {
-            std::env::set_var("SOFTHSM2_CONF", &conf)
-        };
-        Some(dir)
-    })
-    .as_ref()
-    .map(|d| d.path())
-}
-
-fn hsm_config(id: &str, token_label: &str) -> Pkcs11Config {
-    let mut c = Pkcs11Config::new(
-        ProviderId::parse(id).unwrap(),
-        PathBuf::from(MODULE),
-        token_label,
-        SecretString::from(PIN.to_owned()),
-    );
-    c.pool_size = 4;
-    c
-}
 
 async fn start(dir: &Path, providers: ProvidersConfig) -> (tresor_server::RunningServer, Api) {
     let mut config = config_for(dir, None);
@@ -83,13 +32,13 @@ async fn start(dir: &Path, providers: ProvidersConfig) -> (tresor_server::Runnin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_on_the_hsm_over_rest() {
-    if token_dir().is_none() {
+    if token_dir(LABEL).is_none() {
         println!("skipped: SoftHSM2 not installed (run scripts/softhsm-setup)");
         return;
     }
     let data = tempfile::tempdir().unwrap();
     let providers = ProvidersConfig {
-        pkcs11: vec![hsm_config("hsm", LABEL)],
+        pkcs11: vec![hsm_config("hsm", LABEL, 4)],
         default_provider: Some(ProviderId::parse("hsm").unwrap()),
     };
     let (server, api) = start(data.path(), providers).await;
@@ -213,13 +162,13 @@ async fn keys_on_the_hsm_over_rest() {
 /// its keys fail fast; new keys without a provider are not sent elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_down_at_start_fails_fast() {
-    if token_dir().is_none() {
+    if token_dir(LABEL).is_none() {
         println!("skipped: SoftHSM2 not installed (run scripts/softhsm-setup)");
         return;
     }
     let data = tempfile::tempdir().unwrap();
     let providers = ProvidersConfig {
-        pkcs11: vec![hsm_config("hsm-gone", "no-such-token")],
+        pkcs11: vec![hsm_config("hsm-gone", "no-such-token", 4)],
         default_provider: Some(ProviderId::parse("hsm-gone").unwrap()),
     };
     let (server, api) = start(data.path(), providers).await;

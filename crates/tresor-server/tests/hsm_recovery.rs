@@ -10,70 +10,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use common::softhsm::{hsm_config, token_dir};
 
-use secrecy::SecretString;
 use serde_json::json;
-use tresor_core::ProviderId;
-use tresor_pkcs11::{Pkcs11Config, Pkcs11Provider};
+use tresor_pkcs11::Pkcs11Provider;
 use tresor_server::providers_config::ProvidersConfig;
 
 use common::{Api, BOOTSTRAP_TOKEN, b64, config_for};
 
 const LABEL: &str = "tresor-recovery";
-const PIN: &str = "1234";
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-/// The per-binary token directory (kept for the process lifetime); the
-/// token files are in `<dir>/tokens`.
-fn token_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        if !Path::new(MODULE).exists() {
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let tokens = dir.path().join("tokens");
-        std::fs::create_dir(&tokens).unwrap();
-        let conf = dir.path().join("softhsm2.conf");
-        let text = format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        );
-        std::fs::write(&conf, text).unwrap();
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", LABEL])
-            .args(["--so-pin", "12345678", "--pin", PIN])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        // SAFETY: set once, inside this OnceLock, before any test loads the
-        // PKCS#11 module (which reads it in C_Initialize).
-        #[allow(unsafe_code)]
-        unsafe {
-            std::env::set_var("SOFTHSM2_CONF", &conf)
-        };
-        Some(dir)
-    })
-    .as_ref()
-    .map(|d| d.path())
-}
-
-fn hsm_config(id: &str) -> Pkcs11Config {
-    let mut c = Pkcs11Config::new(
-        ProviderId::parse(id).unwrap(),
-        PathBuf::from(MODULE),
-        LABEL,
-        SecretString::from(PIN.to_owned()),
-    );
-    c.pool_size = 2;
-    c
-}
 
 async fn health(api: &Api) -> (u16, serde_json::Value, String) {
     let ready = api.anonymous().get("/readyz").await;
@@ -83,14 +28,14 @@ async fn health(api: &Api) -> (u16, serde_json::Value, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_failing_mid_run_fails_fast_and_recovers() {
-    let Some(dir) = token_dir() else {
+    let Some(dir) = token_dir(LABEL) else {
         println!("skipped: SoftHSM2 not installed (run scripts/softhsm-setup)");
         return;
     };
     let data = tempfile::tempdir().unwrap();
     let mut config = config_for(data.path(), None);
     config.providers = ProvidersConfig {
-        pkcs11: vec![hsm_config("hsm")],
+        pkcs11: vec![hsm_config("hsm", LABEL, 2)],
         default_provider: None,
     };
     let server = tresor_server::start(config).await.expect("server start");
@@ -118,7 +63,7 @@ async fn a_token_failing_mid_run_fails_fast_and_recovers() {
 
     // The token fails: its files disappear and every session of the
     // process is closed (a second handle on the process-wide module).
-    let breaker = Pkcs11Provider::connect(hsm_config("breaker"))
+    let breaker = Pkcs11Provider::connect(hsm_config("breaker", LABEL, 2))
         .await
         .unwrap();
     let tokens = dir.join("tokens");

@@ -7,9 +7,10 @@
 
 mod common;
 
+use common::softhsm::{MODULE, PIN, token_dir};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use secrecy::SecretString;
 use serde_json::json;
@@ -20,45 +21,6 @@ use tresor_server::providers_config::ProvidersConfig;
 use common::{Api, BOOTSTRAP_TOKEN, config_for};
 
 const LABEL: &str = "tresor-pki";
-const PIN: &str = "1234";
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-/// The per-binary token directory (kept for the process lifetime).
-fn token_dir() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<tempfile::TempDir>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        if !Path::new(MODULE).exists() {
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let tokens = dir.path().join("tokens");
-        std::fs::create_dir(&tokens).unwrap();
-        let conf = dir.path().join("softhsm2.conf");
-        let text = format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        );
-        std::fs::write(&conf, text).unwrap();
-        let out = Command::new("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", LABEL])
-            .args(["--so-pin", "12345678", "--pin", PIN])
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        // SAFETY: set once, inside this OnceLock, before any test loads the
-        // PKCS#11 module (which reads it in C_Initialize).
-        #[allow(unsafe_code)]
-        unsafe {
-            std::env::set_var("SOFTHSM2_CONF", &conf)
-        };
-        Some(dir)
-    })
-    .as_ref()
-    .map(|d| d.path())
-}
 
 fn openssl(args: &[&str]) -> (bool, String) {
     let o = Command::new("openssl").args(args).output().unwrap();
@@ -78,7 +40,7 @@ fn write(dir: &Path, name: &str, data: impl AsRef<[u8]>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ca_keys_sign_inside_softhsm() {
-    if token_dir().is_none() {
+    if token_dir(LABEL).is_none() {
         println!("skipped: SoftHSM2 not installed (run scripts/softhsm-setup)");
         return;
     }

@@ -13,6 +13,7 @@ mod api;
 pub mod pg;
 pub mod pki;
 mod server;
+pub mod softhsm;
 pub mod test_ca;
 
 use std::sync::atomic::{AtomicU32, Ordering};
