@@ -5,13 +5,11 @@
 
 use tresor_core::checkpoint::CHECKPOINT_ALGORITHMS;
 use tresor_core::{
-    Action, Algorithm, Alias, Caller, KeyOrigin, KeyRecord, Operation, TenantId, VersionRecord,
+    Action, Algorithm, Alias, Caller, KeyRecord, Operation, TenantId, VersionRecord,
 };
 
 use crate::error::{Result, ServiceError};
-use crate::keys::ctx_of;
 use crate::kms::Kms;
-use crate::op::Op;
 use crate::types::KeySpec;
 
 /// An audit public key.
@@ -83,57 +81,19 @@ impl Kms {
         }
         let tenant = scope.cloned().unwrap_or_else(TenantId::default_tenant);
         let alias = internal_alias(&audit_key_alias(scope.is_none(), alg))?;
-        let key = match self.store().get_key_by_alias(&tenant, &alias).await? {
-            Some(k) => k,
-            None => self.create_audit_key(caller, &tenant, alias, alg).await?,
-        };
+        let mut spec = KeySpec::new(alg);
+        spec.alias = Some(alias);
+        spec.description = "Audit checkpoint signing key (internal)".into();
+        spec.operations = Some([Operation::Sign, Operation::Verify].into_iter().collect());
+        let mut owner = caller.clone();
+        owner.tenant = tenant;
+        let key = self.internal_key(&owner, spec, "audit-checkpoint").await?;
         let version = self
             .store()
             .get_version(&key.tenant, &key.id, key.primary_version)
             .await?
             .ok_or(ServiceError::Internal("audit key without its version"))?;
         Ok((key, version))
-    }
-
-    async fn create_audit_key(
-        &self,
-        caller: &Caller,
-        tenant: &TenantId,
-        alias: Alias,
-        alg: Algorithm,
-    ) -> Result<KeyRecord> {
-        let mut spec = KeySpec::new(alg);
-        spec.alias = Some(alias.clone());
-        spec.description = "Audit checkpoint signing key (internal)".into();
-        spec.operations = Some([Operation::Sign, Operation::Verify].into_iter().collect());
-        self.validate_spec(&spec, true)?;
-        let mut owner = caller.clone();
-        owner.tenant = tenant.clone();
-        let (mut key, version) = self.new_key_record(&owner, &spec, KeyOrigin::Generated)?;
-        key.internal = true;
-        let made = self
-            .provider(&key.provider)?
-            .generate(&ctx_of(&key, 1))
-            .await?;
-        let version = VersionRecord {
-            handle: made.handle.0,
-            public_key: made.public_key,
-            ..version
-        };
-        let mut op = Op::new(&owner, Action::KeyCreate);
-        op.object(key.id);
-        op.detail("purpose", "audit-checkpoint");
-        op.detail("algorithm", alg.as_str());
-        match self.insert_key(&mut op, key, version).await {
-            Ok(d) => Ok(d.key),
-            // Another node created it first: use theirs.
-            Err(ServiceError::AliasExists) => self
-                .store()
-                .get_key_by_alias(tenant, &alias)
-                .await?
-                .ok_or(ServiceError::Conflict),
-            Err(e) => Err(e),
-        }
     }
 }
 

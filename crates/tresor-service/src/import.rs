@@ -12,7 +12,6 @@ use tresor_core::{
 use crate::error::{Result, ServiceError};
 use crate::keys::ctx_of;
 use crate::kms::Kms;
-use crate::op::Op;
 use crate::public::to_pem;
 use crate::types::{ImportMaterial, KeyDetails, KeySpec};
 
@@ -86,43 +85,12 @@ impl Kms {
     async fn import_wrapping_key(&self, caller: &Caller) -> Result<KeyRecord> {
         let alias = Alias::parse(WRAPPING_ALIAS)
             .map_err(|_| ServiceError::Internal("bad internal alias"))?;
-        if let Some(k) = self
-            .store()
-            .get_key_by_alias(&caller.tenant, &alias)
-            .await?
-        {
-            return Ok(k);
-        }
         let mut spec = KeySpec::new(Algorithm::Rsa3072);
-        spec.alias = Some(alias.clone());
+        spec.alias = Some(alias);
         spec.description = "Import wrapping key (internal)".into();
         spec.operations = Some([Operation::Unwrap].into_iter().collect());
         spec.provider = None;
-        self.validate_spec(&spec, true)?;
-        let (mut key, version) = self.new_key_record(caller, &spec, KeyOrigin::Generated)?;
-        key.internal = true;
-        let made = self
-            .provider(&key.provider)?
-            .generate(&ctx_of(&key, 1))
-            .await?;
-        let version = VersionRecord {
-            handle: made.handle.0,
-            public_key: made.public_key,
-            ..version
-        };
-        let mut op = Op::new(caller, Action::KeyCreate);
-        op.object(key.id);
-        op.detail("purpose", "import-wrapping");
-        match self.insert_key(&mut op, key, version).await {
-            Ok(d) => Ok(d.key),
-            // Another request created it first: use theirs.
-            Err(ServiceError::AliasExists) => self
-                .store()
-                .get_key_by_alias(&caller.tenant, &alias)
-                .await?
-                .ok_or(ServiceError::Conflict),
-            Err(e) => Err(e),
-        }
+        self.internal_key(caller, spec, "import-wrapping").await
     }
 
     async fn unwrap_import(&self, caller: &Caller, blob: &[u8]) -> Result<SecretBytes> {

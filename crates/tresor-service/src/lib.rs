@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod export_verify;
 mod import;
+mod internal_keys;
 mod keys;
 mod kmip_support;
 mod kms;

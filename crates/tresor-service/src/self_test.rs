@@ -9,14 +9,12 @@
 use std::sync::Arc;
 
 use tresor_core::{
-    Action, Algorithm, Alias, Caller, KeyOrigin, KeyRecord, Operation, Provider, ProviderError,
+    Action, Algorithm, Alias, Caller, KeyRecord, Operation, Provider, ProviderError,
     SelfTestResult, SignInput, SignScheme, TenantId, VersionRecord,
 };
 
 use crate::error::{Result, ServiceError};
-use crate::keys::ctx_of;
 use crate::kms::Kms;
-use crate::op::Op;
 use crate::types::KeySpec;
 
 /// All self-test results.
@@ -182,46 +180,20 @@ impl Kms {
         let tenant = TenantId::default_tenant();
         let alias = Alias::parse(&format!("tresor-internal/self-test/{}", p.id()))
             .map_err(|_| ServiceError::Internal("bad internal alias"))?;
-        let key = match self.store().get_key_by_alias(&tenant, &alias).await? {
-            Some(k) => k,
-            None => {
-                let mut spec = KeySpec::new(alg);
-                spec.alias = Some(alias.clone());
-                spec.description = "Provider self-test key (internal)".into();
-                spec.provider = Some(p.id().clone());
-                spec.operations = Some(if alg.is_asymmetric() {
-                    [Operation::Sign, Operation::Verify].into_iter().collect()
-                } else {
-                    [Operation::Encrypt, Operation::Decrypt]
-                        .into_iter()
-                        .collect()
-                });
-                self.validate_spec(&spec, true)?;
-                let mut system = Caller::system(tenant.clone());
-                system.principal = "system:self-test".into();
-                let (mut key, version) =
-                    self.new_key_record(&system, &spec, KeyOrigin::Generated)?;
-                key.internal = true;
-                let made = p.generate(&ctx_of(&key, 1)).await?;
-                let version = VersionRecord {
-                    handle: made.handle.0,
-                    public_key: made.public_key,
-                    ..version
-                };
-                let mut op = Op::new(&system, Action::KeyCreate);
-                op.object(key.id);
-                op.detail("purpose", "self-test");
-                match self.insert_key(&mut op, key, version).await {
-                    Ok(d) => d.key,
-                    Err(ServiceError::AliasExists) => self
-                        .store()
-                        .get_key_by_alias(&tenant, &alias)
-                        .await?
-                        .ok_or(ServiceError::Conflict)?,
-                    Err(e) => return Err(e),
-                }
-            }
-        };
+        let mut spec = KeySpec::new(alg);
+        spec.alias = Some(alias);
+        spec.description = "Provider self-test key (internal)".into();
+        spec.provider = Some(p.id().clone());
+        spec.operations = Some(if alg.is_asymmetric() {
+            [Operation::Sign, Operation::Verify].into_iter().collect()
+        } else {
+            [Operation::Encrypt, Operation::Decrypt]
+                .into_iter()
+                .collect()
+        });
+        let mut system = Caller::system(tenant);
+        system.principal = "system:self-test".into();
+        let key = self.internal_key(&system, spec, "self-test").await?;
         let version = self
             .store()
             .get_version(&key.tenant, &key.id, key.primary_version)

@@ -7,15 +7,11 @@
 //! another secret. Plaintext exists only in memory, zeroized on drop.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use tresor_core::{
-    Algorithm, Alias, Caller, Change, KeyOrigin, KeyRecord, Operation, SecretBytes, SecretId,
-    TenantId, VersionRecord,
-};
+use tresor_core::{Algorithm, Alias, Caller, Operation, SecretBytes, SecretId, TenantId};
 use zeroize::Zeroizing;
 
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
-use crate::op::Op;
 use crate::types::{Binding, DecryptRequest, KeySpec};
 
 /// The alias of a tenant's secrets key.
@@ -43,62 +39,22 @@ fn data_key(dek: &[u8]) -> Result<LessSafeKey> {
 }
 
 impl Kms {
-    /// The tenant's secrets key, and the changes that create it when it
-    /// does not exist yet (to be committed with the secret).
-    async fn secrets_key(
+    /// Encrypts a payload for secret `id` under the tenant's secrets key
+    /// (created, in its own audited commit, with the tenant's first secret).
+    pub(crate) async fn seal_secret(
         &self,
         caller: &Caller,
-        op: &mut Op,
-    ) -> Result<(KeyRecord, Option<VersionRecord>)> {
+        id: &SecretId,
+        payload: &SecretBytes,
+    ) -> Result<Sealed> {
         let alias = Alias::parse(SECRETS_KEY_ALIAS).map_err(|_| ServiceError::Internal("alias"))?;
-        if let Some(k) = self
-            .store()
-            .get_key_by_alias(&caller.tenant, &alias)
-            .await?
-        {
-            // The prefix is reserved, so only Tresor makes this key; never
-            // wrap secrets under a key that callers could use or export.
-            if !k.internal {
-                return Err(ServiceError::Internal("secrets key is not internal"));
-            }
-            return Ok((k, None));
-        }
         let mut spec = KeySpec::new(Algorithm::Aes256Gcm);
         spec.alias = Some(alias);
         spec.description = "Wraps the data keys of the tenant's stored secrets".into();
         spec.operations = Some([Operation::Encrypt, Operation::Decrypt].into());
-        self.validate_spec(&spec, true)?;
-        let (mut key, version) = self.new_key_record(caller, &spec, KeyOrigin::Generated)?;
-        key.internal = true;
-        self.note_binding(op, &spec, &key);
-        let made = self
-            .provider(&key.provider)?
-            .generate(&crate::keys::ctx_of(&key, 1))
-            .await?;
-        let version = VersionRecord {
-            handle: made.handle.0,
-            public_key: made.public_key,
-            ..version
-        };
-        Ok((key, Some(version)))
-    }
-
-    /// Encrypts a payload for secret `id`; `changes` receives the creation
-    /// of the tenant's secrets key if this is its first secret.
-    pub(crate) async fn seal_secret(
-        &self,
-        caller: &Caller,
-        op: &mut Op,
-        id: &SecretId,
-        payload: &SecretBytes,
-        changes: &mut Vec<Change>,
-    ) -> Result<Sealed> {
-        let (key, new_version) = self.secrets_key(caller, op).await?;
+        let key = self.internal_key(caller, spec, "secrets").await?;
         self.check_usable(&key, Operation::Encrypt)?;
-        let uv = match &new_version {
-            Some(v) => Self::usable(&key, v.clone()),
-            None => self.usable_version(&key, None).await?,
-        };
+        let uv = self.usable_version(&key, None).await?;
         let aad = binding(&caller.tenant, id);
         let mut dek = Zeroizing::new([0u8; 32]);
         self.provider(&key.provider)?
@@ -129,10 +85,6 @@ impl Kms {
                 },
             )
             .await?;
-        if let Some(v) = new_version {
-            changes.push(Change::CreateKey(key.clone()));
-            changes.push(Change::CreateVersion(v));
-        }
         Ok(Sealed {
             wrapping_key: key.id,
             wrapped_key: wrapped.ciphertext,

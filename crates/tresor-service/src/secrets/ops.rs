@@ -24,46 +24,34 @@ impl Kms {
             op.object(id);
             op.detail("secret_type", kind.clone());
             op.detail("with_payload", req.payload.is_some());
-            // Twice at most: a concurrent first secret of the tenant may
-            // create its secrets key first (alias taken); then it exists.
-            for attempt in 0..2 {
-                let mut changes = Vec::new();
-                let sealed = match &req.payload {
-                    Some(p) => Some(
-                        self.seal_secret(caller, &mut op, &id, p, &mut changes)
-                            .await?,
-                    ),
-                    None => None,
-                };
-                let creates_key = !changes.is_empty();
-                let record = SecretRecord {
-                    tenant: caller.tenant.clone(),
-                    id,
-                    name: req.name.clone(),
-                    secret_type: kind.clone(),
-                    algorithm: req.algorithm.clone(),
-                    bit_length: req.bit_length,
-                    mode: req.mode.clone(),
-                    content_type: req.content_type.clone(),
-                    expiration: req.expiration,
-                    metadata: req.metadata.clone(),
-                    created_by: caller.principal.clone(),
-                    state: "ACTIVE".into(),
-                    wrapping_key: sealed.as_ref().map(|s| s.wrapping_key),
-                    wrapped_key: sealed.as_ref().map(|s| s.wrapped_key.clone()),
-                    payload: sealed.map(|s| s.payload),
-                    created_at: now,
-                    updated_at: now,
-                    revision: 0,
-                };
-                let info = SecretInfo::from(&record);
-                changes.push(Change::CreateSecret(record));
-                match self.commit(&mut op, changes).await {
-                    Err(ServiceError::AliasExists) if creates_key && attempt == 0 => continue,
-                    r => return r.map(|()| info),
-                }
-            }
-            Err(ServiceError::Internal("secrets key"))
+            let sealed = match &req.payload {
+                Some(p) => Some(self.seal_secret(caller, &id, p).await?),
+                None => None,
+            };
+            let record = SecretRecord {
+                tenant: caller.tenant.clone(),
+                id,
+                name: req.name,
+                secret_type: kind,
+                algorithm: req.algorithm,
+                bit_length: req.bit_length,
+                mode: req.mode,
+                content_type: req.content_type,
+                expiration: req.expiration,
+                metadata: req.metadata,
+                created_by: caller.principal.clone(),
+                state: "ACTIVE".into(),
+                wrapping_key: sealed.as_ref().map(|s| s.wrapping_key),
+                wrapped_key: sealed.as_ref().map(|s| s.wrapped_key.clone()),
+                payload: sealed.map(|s| s.payload),
+                created_at: now,
+                updated_at: now,
+                revision: 0,
+            };
+            let info = SecretInfo::from(&record);
+            self.commit(&mut op, vec![Change::CreateSecret(record)])
+                .await?;
+            Ok(info)
         }
         .await;
         self.finish(op, result).await
@@ -95,30 +83,19 @@ impl Kms {
                 }
                 s.content_type = Some(ct);
             }
-            // Twice at most, as in put_secret.
-            for attempt in 0..2 {
-                let mut changes = Vec::new();
-                let sealed = self
-                    .seal_secret(caller, &mut op, id, &payload, &mut changes)
-                    .await?;
-                let creates_key = !changes.is_empty();
-                let mut s = s.clone();
-                let expected_revision = s.revision;
-                s.wrapping_key = Some(sealed.wrapping_key);
-                s.wrapped_key = Some(sealed.wrapped_key);
-                s.payload = Some(sealed.payload);
-                s.updated_at = self.now();
-                let info = SecretInfo::from(&s);
-                changes.push(Change::UpdateSecret {
-                    secret: s,
-                    expected_revision,
-                });
-                match self.commit(&mut op, changes).await {
-                    Err(ServiceError::AliasExists) if creates_key && attempt == 0 => continue,
-                    r => return r.map(|()| info),
-                }
-            }
-            Err(ServiceError::Internal("secrets key"))
+            let sealed = self.seal_secret(caller, id, &payload).await?;
+            let expected_revision = s.revision;
+            s.wrapping_key = Some(sealed.wrapping_key);
+            s.wrapped_key = Some(sealed.wrapped_key);
+            s.payload = Some(sealed.payload);
+            s.updated_at = self.now();
+            let info = SecretInfo::from(&s);
+            let change = Change::UpdateSecret {
+                secret: s,
+                expected_revision,
+            };
+            self.commit(&mut op, vec![change]).await?;
+            Ok(info)
         }
         .await;
         self.finish(op, result).await
