@@ -584,4 +584,37 @@ impl Store for CachedStore {
     ) -> Result<Vec<tresor_core::SecretRecord>, StoreError> {
         self.inner.list_secrets(tenant, filter).await
     }
+
+    async fn count_secrets(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::SecretFilter,
+    ) -> Result<u64, StoreError> {
+        self.inner.count_secrets(tenant, filter).await
+    }
+
+    async fn get_object(
+        &self,
+        tenant: &TenantId,
+        kind: tresor_core::ObjectKind,
+        id: &str,
+    ) -> Result<Option<tresor_core::ObjectRecord>, StoreError> {
+        self.inner.get_object(tenant, kind, id).await
+    }
+
+    async fn list_objects(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::ObjectFilter,
+    ) -> Result<Vec<tresor_core::ObjectRecord>, StoreError> {
+        self.inner.list_objects(tenant, filter).await
+    }
+
+    async fn count_objects(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::ObjectFilter,
+    ) -> Result<u64, StoreError> {
+        self.inner.count_objects(tenant, filter).await
+    }
 }

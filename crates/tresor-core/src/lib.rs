@@ -15,6 +15,7 @@ pub mod ports;
 pub mod secret;
 pub mod self_test;
 pub mod state;
+pub mod stored_object;
 pub mod stored_secret;
 pub mod time;
 
@@ -37,5 +38,6 @@ pub use ports::store::{Change, ProviderStateStore, Store, StoreError};
 pub use secret::SecretBytes;
 pub use self_test::SelfTestResult;
 pub use state::{KeyState, RevocationReason, StateError, Transition};
-pub use stored_secret::{SecretFilter, SecretRecord};
+pub use stored_object::{ObjectFilter, ObjectKind, ObjectRecord};
+pub use stored_secret::{SecretFilter, SecretRecord, SecretSort, TimeFilter};
 pub use time::Timestamp;

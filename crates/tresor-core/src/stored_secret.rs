@@ -39,14 +39,90 @@ pub struct SecretRecord {
     pub revision: u64,
 }
 
-/// Which of a tenant's secrets to list.
+/// A time comparison (Barbican's `gt:`, `gte:`, `lt:`, `lte:` or exact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFilter {
+    Eq(Timestamp),
+    Gt(Timestamp),
+    Gte(Timestamp),
+    Lt(Timestamp),
+    Lte(Timestamp),
+}
+
+impl TimeFilter {
+    /// The SQL operator and the time.
+    pub fn sql(self) -> (&'static str, Timestamp) {
+        match self {
+            TimeFilter::Eq(t) => ("=", t),
+            TimeFilter::Gt(t) => (">", t),
+            TimeFilter::Gte(t) => (">=", t),
+            TimeFilter::Lt(t) => ("<", t),
+            TimeFilter::Lte(t) => ("<=", t),
+        }
+    }
+}
+
+/// A sort key for secret listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSort {
+    Created,
+    Updated,
+    Expiration,
+    Mode,
+    Name,
+    SecretType,
+    State,
+}
+
+impl SecretSort {
+    /// Parses Barbican's sort key names (`status` is the state).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "created" => SecretSort::Created,
+            "updated" => SecretSort::Updated,
+            "expiration" => SecretSort::Expiration,
+            "mode" => SecretSort::Mode,
+            "name" => SecretSort::Name,
+            "secret_type" => SecretSort::SecretType,
+            "status" | "state" => SecretSort::State,
+            _ => return None,
+        })
+    }
+
+    /// The column it sorts by.
+    pub fn column(self) -> &'static str {
+        match self {
+            SecretSort::Created => "created_at",
+            SecretSort::Updated => "updated_at",
+            SecretSort::Expiration => "expiration",
+            SecretSort::Mode => "mode",
+            SecretSort::Name => "name",
+            SecretSort::SecretType => "secret_type",
+            SecretSort::State => "state",
+        }
+    }
+}
+
+/// Which of a tenant's secrets to list or count.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecretFilter {
     /// Exact name.
     pub name: Option<String>,
     pub secret_type: Option<String>,
-    /// Only ids after this one (paging in id order).
+    pub algorithm: Option<String>,
+    pub mode: Option<String>,
+    pub bit_length: Option<u32>,
+    pub created: Vec<TimeFilter>,
+    pub updated: Vec<TimeFilter>,
+    pub expiration: Vec<TimeFilter>,
+    /// Sort keys, each with `true` for descending; the id breaks ties.
+    /// Empty: id order.
+    pub sort: Vec<(SecretSort, bool)>,
+    /// Only ids after this one (keyset paging in id order; not combined
+    /// with `sort` or `offset`).
     pub after: Option<SecretId>,
-    /// 0: the default (100); at most 1000.
+    /// Secrets to skip (offset paging).
+    pub offset: u32,
+    /// 0: the default (100); at most 1000. Ignored by counting.
     pub limit: u32,
 }

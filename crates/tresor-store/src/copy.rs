@@ -2,7 +2,8 @@
 //! to PostgreSQL and back) with nothing lost. Everything goes through the
 //! [`Store`] port: tenants, keys and their versions (wrapped handles as they
 //! are, so both sides need the same root key), API keys, certificate
-//! principals, certificates, CAs, stored secrets, provider blobs, and the audit chain record by record with
+//! principals, certificates, CAs, stored secrets and their containers, orders,
+//! consumers, ACLs and quotas, provider blobs, and the audit chain record by record with
 //! its sequence numbers and hashes, so it still verifies on the target.
 //!
 //! The source should not be written to while copying (stop the servers);
@@ -28,6 +29,8 @@ pub struct CopyReport {
     pub certificates: u64,
     pub cas: u64,
     pub secrets: u64,
+    /// Secret-store objects (containers, orders, consumers, ACLs, quotas).
+    pub secret_objects: u64,
     pub provider_blobs: u64,
     pub audit_records: u64,
 }
@@ -87,6 +90,7 @@ pub async fn copy(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, CopyEr
         }
         copy_pki(from, to, t, &mut report).await?;
         copy_secrets(from, to, t, &mut report).await?;
+        copy_objects(from, to, t, &mut report).await?;
     }
     report.audit_records = copy_audit(from, to).await?;
     Ok(report)
@@ -145,6 +149,30 @@ async fn copy_secrets(
         report.secrets += page.len() as u64;
         to.commit(page.into_iter().map(Change::CreateSecret).collect(), vec![])
             .await?;
+    }
+    Ok(())
+}
+
+/// Every secret-store object of the tenant, kind by kind.
+async fn copy_objects(
+    from: &dyn Store,
+    to: &dyn Store,
+    t: &tresor_core::TenantRecord,
+    report: &mut CopyReport,
+) -> Result<(), CopyError> {
+    for kind in tresor_core::ObjectKind::ALL {
+        let mut filter = tresor_core::ObjectFilter::of(kind);
+        filter.limit = 1000;
+        loop {
+            let page = from.list_objects(&t.id, &filter).await?;
+            if page.is_empty() {
+                break;
+            }
+            filter.offset = filter.offset.saturating_add(page.len() as u32);
+            report.secret_objects += page.len() as u64;
+            to.commit(page.into_iter().map(Change::CreateObject).collect(), vec![])
+                .await?;
+        }
     }
     Ok(())
 }

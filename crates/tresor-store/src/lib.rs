@@ -14,6 +14,7 @@ mod error;
 mod evidence;
 mod import;
 mod mysql;
+mod objects;
 mod options;
 mod pki;
 mod postgres;

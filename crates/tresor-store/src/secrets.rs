@@ -158,28 +158,78 @@ macro_rules! secret_queries {
             row.as_ref().map(secret_from_row).transpose()
         }
 
+        /// Appends the filter's conditions (everything but paging).
+        fn push_conditions(q: &mut QueryBuilder<'_, $db>, tenant: &TenantId, f: &SecretFilter) {
+            q.push(" WHERE tenant = ")
+                .push_bind(tenant.as_str().to_owned());
+            let texts = [
+                ("name", &f.name),
+                ("secret_type", &f.secret_type),
+                ("algorithm", &f.algorithm),
+                ("mode", &f.mode),
+            ];
+            for (col, v) in texts {
+                if let Some(v) = v {
+                    q.push(format!(" AND {col} = ")).push_bind(v.clone());
+                }
+            }
+            if let Some(b) = f.bit_length {
+                q.push(" AND bit_length = ").push_bind(i64::from(b));
+            }
+            let times = [
+                ("created_at", &f.created),
+                ("updated_at", &f.updated),
+                ("expiration", &f.expiration),
+            ];
+            for (col, conds) in times {
+                for c in conds {
+                    let (op, t) = c.sql();
+                    q.push(format!(" AND {col} {op} "))
+                        .push_bind(t.unix_micros());
+                }
+            }
+        }
+
         pub(super) async fn list_secrets(
             pool: &$pool,
             tenant: &TenantId,
             f: &SecretFilter,
         ) -> Result<Vec<SecretRecord>, StoreError> {
-            let mut q = QueryBuilder::<$db>::new(format!(
-                "SELECT {SECRET_COLUMNS} FROM secrets WHERE tenant = "
-            ));
-            q.push_bind(tenant.as_str().to_owned());
-            if let Some(n) = &f.name {
-                q.push(" AND name = ").push_bind(n.clone());
-            }
-            if let Some(t) = &f.secret_type {
-                q.push(" AND secret_type = ").push_bind(t.clone());
-            }
+            let mut q = QueryBuilder::<$db>::new(format!("SELECT {SECRET_COLUMNS} FROM secrets"));
+            push_conditions(&mut q, tenant, f);
             if let Some(after) = &f.after {
                 q.push(" AND id > ").push_bind(after.to_string());
             }
-            q.push(" ORDER BY id LIMIT ")
-                .push_bind(i64::from(page_limit(f.limit, DEFAULT_LIMIT, MAX_LIMIT)));
+            q.push(" ORDER BY ");
+            for (key, desc) in &f.sort {
+                // Nulls first ascending, last descending, on every backend.
+                let col = key.column();
+                let dir = if *desc { "DESC" } else { "ASC" };
+                q.push(format!(
+                    "CASE WHEN {col} IS NULL THEN 0 ELSE 1 END {dir}, {col} {dir}, "
+                ));
+            }
+            q.push("id LIMIT ")
+                .push_bind(i64::from(page_limit(f.limit, DEFAULT_LIMIT, MAX_LIMIT)))
+                .push(" OFFSET ")
+                .push_bind(i64::from(f.offset));
             let rows = q.build().fetch_all(pool).await.map_err($backend)?;
             rows.iter().map(secret_from_row).collect()
+        }
+
+        pub(super) async fn count_secrets(
+            pool: &$pool,
+            tenant: &TenantId,
+            f: &SecretFilter,
+        ) -> Result<u64, StoreError> {
+            let mut q = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM secrets");
+            push_conditions(&mut q, tenant, f);
+            let n: i64 = q
+                .build_query_scalar()
+                .fetch_one(pool)
+                .await
+                .map_err($backend)?;
+            u64::try_from(n).map_err(|_| StoreError::Corrupt("negative count".into()))
         }
     };
 }

@@ -18,6 +18,7 @@ use crate::ids::SecretId;
 use crate::ids::{Alias, ApiKeyId, CertId, KeyId, ProviderId, TenantId};
 use crate::key::{KeyFilter, KeyRecord, Page, PageRequest, VersionRecord};
 use crate::pki::{CaRecord, CertificateFilter, CertificateRecord};
+use crate::stored_object::{ObjectFilter, ObjectKind, ObjectRecord};
 use crate::stored_secret::{SecretFilter, SecretRecord};
 use crate::time::Timestamp;
 
@@ -112,6 +113,26 @@ pub enum Change {
     DeleteSecret {
         tenant: TenantId,
         id: SecretId,
+    },
+    /// Stores an object as given, revision included (`Duplicate` when the
+    /// tenant has one of that kind and id).
+    CreateObject(ObjectRecord),
+    /// Replaces an object if its stored revision is `expected_revision`
+    /// (`Conflict` otherwise); the store writes `expected_revision + 1`.
+    UpdateObject {
+        object: ObjectRecord,
+        expected_revision: u64,
+    },
+    /// Deletes an object (`Conflict` when it does not exist).
+    DeleteObject {
+        tenant: TenantId,
+        kind: ObjectKind,
+        id: String,
+    },
+    /// Deletes every object whose parent is `parent` (none is fine).
+    DeleteChildren {
+        tenant: TenantId,
+        parent: String,
     },
 }
 
@@ -281,4 +302,29 @@ pub trait Store: ProviderStateStore {
         tenant: &TenantId,
         filter: &SecretFilter,
     ) -> Result<Vec<SecretRecord>, StoreError>;
+    /// How many secrets match `filter` (paging fields ignored).
+    async fn count_secrets(
+        &self,
+        tenant: &TenantId,
+        filter: &SecretFilter,
+    ) -> Result<u64, StoreError>;
+    // Secret-store objects (containers, orders, consumers, ACLs, quotas).
+    async fn get_object(
+        &self,
+        tenant: &TenantId,
+        kind: ObjectKind,
+        id: &str,
+    ) -> Result<Option<ObjectRecord>, StoreError>;
+    /// A tenant's objects matching `filter`, in creation order (then id).
+    async fn list_objects(
+        &self,
+        tenant: &TenantId,
+        filter: &ObjectFilter,
+    ) -> Result<Vec<ObjectRecord>, StoreError>;
+    /// How many objects match `filter` (paging fields ignored).
+    async fn count_objects(
+        &self,
+        tenant: &TenantId,
+        filter: &ObjectFilter,
+    ) -> Result<u64, StoreError>;
 }

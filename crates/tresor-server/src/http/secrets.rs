@@ -106,6 +106,7 @@ pub async fn list_secrets(
         secret_type: q.secret_type,
         after: q.after.as_deref().map(secret_id).transpose()?,
         limit,
+        ..SecretFilter::default()
     };
     let page = s.kms.list_secrets(&c, filter).await?;
     let next = (page.len() == limit as usize)

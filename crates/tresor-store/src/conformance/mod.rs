@@ -30,6 +30,7 @@ mod evidence;
 pub mod fixtures;
 mod keys;
 mod listing;
+mod objects;
 mod pki;
 mod secrets;
 
@@ -52,6 +53,7 @@ pub use keys::{
     versions_create_list_update, wrong_tenant_is_not_found,
 };
 pub use listing::{keys_due, list_keys_filters, list_keys_pagination};
+pub use objects::{secret_objects_create_list_update_delete, secrets_filter_sort_count};
 pub use pki::certificates_and_cas;
 pub use secrets::secrets_create_get_list_update_delete;
 
@@ -104,6 +106,8 @@ macro_rules! conformance_tests {
                 alerts_put_and_list,
                 certificates_and_cas,
                 secrets_create_get_list_update_delete,
+                secret_objects_create_list_update_delete,
+                secrets_filter_sort_count,
             );
         }
     };
@@ -180,6 +184,8 @@ where
         sink_cursors_are_monotonic,
         alerts_put_and_list,
         certificates_and_cas,
-        secrets_create_get_list_update_delete
+        secrets_create_get_list_update_delete,
+        secret_objects_create_list_update_delete,
+        secrets_filter_sort_count
     );
 }

@@ -15,6 +15,7 @@ mod discovery;
 mod error;
 mod evidence;
 mod keys;
+mod objects;
 mod pki;
 pub(crate) mod schema;
 mod secrets;

@@ -76,6 +76,9 @@ async fn apply(tx: &mut Tx, change: &Change) -> Result<(), StoreError> {
     if super::secrets::apply(tx, change).await? {
         return Ok(());
     }
+    if super::objects::apply(tx, change).await? {
+        return Ok(());
+    }
     let done = match change {
         Change::CreateTenant(t) => {
             sqlx::query("INSERT INTO tenants (id, display_name, created_at) VALUES ($1, $2, $3)")

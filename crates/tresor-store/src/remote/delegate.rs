@@ -5,7 +5,7 @@
 /// [`ProviderStateStore`](tresor_core::ProviderStateStore) for a server
 /// backend type with a `pool` field, delegating to the invoking module's
 /// `commit`, `keys`, `credentials`, `audit`, `cluster`, `discovery`, `evidence`,
-/// `pki` and `secrets` submodules (which take `&pool` first and otherwise the trait method's arguments).
+/// `pki`, `secrets` and `objects` submodules (which take `&pool` first and otherwise the trait method's arguments).
 macro_rules! delegate_store {
     ($ty:ty) => {
         #[async_trait::async_trait]
@@ -267,6 +267,39 @@ macro_rules! delegate_store {
                 filter: &tresor_core::SecretFilter,
             ) -> Result<Vec<tresor_core::SecretRecord>, tresor_core::StoreError> {
                 secrets::list_secrets(&self.pool, tenant, filter).await
+            }
+
+            async fn count_secrets(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::SecretFilter,
+            ) -> Result<u64, tresor_core::StoreError> {
+                secrets::count_secrets(&self.pool, tenant, filter).await
+            }
+
+            async fn get_object(
+                &self,
+                tenant: &tresor_core::TenantId,
+                kind: tresor_core::ObjectKind,
+                id: &str,
+            ) -> Result<Option<tresor_core::ObjectRecord>, tresor_core::StoreError> {
+                objects::get_object(&self.pool, tenant, kind, id).await
+            }
+
+            async fn list_objects(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::ObjectFilter,
+            ) -> Result<Vec<tresor_core::ObjectRecord>, tresor_core::StoreError> {
+                objects::list_objects(&self.pool, tenant, filter).await
+            }
+
+            async fn count_objects(
+                &self,
+                tenant: &tresor_core::TenantId,
+                filter: &tresor_core::ObjectFilter,
+            ) -> Result<u64, tresor_core::StoreError> {
+                objects::count_objects(&self.pool, tenant, filter).await
             }
         }
     };

@@ -76,6 +76,9 @@ async fn apply(tx: &mut Tx<'_>, change: Change) -> Result<(), StoreError> {
     if super::secrets::apply(tx, &change).await? {
         return Ok(());
     }
+    if super::objects::apply(tx, &change).await? {
+        return Ok(());
+    }
     match change {
         Change::CreateTenant(t) => {
             sqlx::query("INSERT INTO tenants (id, display_name, created_at) VALUES (?, ?, ?)")

@@ -16,6 +16,7 @@ mod credentials;
 mod discovery;
 mod evidence;
 mod keys;
+mod objects;
 mod pki;
 mod schema;
 mod secrets;
@@ -423,6 +424,39 @@ impl Store for SqliteStore {
         filter: &tresor_core::SecretFilter,
     ) -> Result<Vec<tresor_core::SecretRecord>, StoreError> {
         secrets::list_secrets(&self.read, tenant, filter).await
+    }
+
+    async fn count_secrets(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::SecretFilter,
+    ) -> Result<u64, StoreError> {
+        secrets::count_secrets(&self.read, tenant, filter).await
+    }
+
+    async fn get_object(
+        &self,
+        tenant: &TenantId,
+        kind: tresor_core::ObjectKind,
+        id: &str,
+    ) -> Result<Option<tresor_core::ObjectRecord>, StoreError> {
+        objects::get_object(&self.read, tenant, kind, id).await
+    }
+
+    async fn list_objects(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::ObjectFilter,
+    ) -> Result<Vec<tresor_core::ObjectRecord>, StoreError> {
+        objects::list_objects(&self.read, tenant, filter).await
+    }
+
+    async fn count_objects(
+        &self,
+        tenant: &TenantId,
+        filter: &tresor_core::ObjectFilter,
+    ) -> Result<u64, StoreError> {
+        objects::count_objects(&self.read, tenant, filter).await
     }
 }
 

@@ -107,6 +107,7 @@ async fn copy(from: &str, to: &str, opts: &StoreOptions, out: Output) -> Result<
             ("certificates", r.certificates.to_string()),
             ("cas", r.cas.to_string()),
             ("secrets", r.secrets.to_string()),
+            ("secret objects", r.secret_objects.to_string()),
             ("provider blobs", r.provider_blobs.to_string()),
             ("audit records", r.audit_records.to_string()),
         ],
