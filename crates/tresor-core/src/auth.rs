@@ -151,6 +151,26 @@ pub enum Action {
     SecretList,
     SecretDelete,
     CertExportPkcs12,
+    ContainerCreate,
+    ContainerGet,
+    ContainerList,
+    /// Adding or removing a secret of a generic container.
+    ContainerUpdate,
+    ContainerDelete,
+    OrderCreate,
+    OrderGet,
+    OrderList,
+    OrderDelete,
+    ConsumerRegister,
+    ConsumerRemove,
+    ConsumerList,
+    AclGet,
+    AclSet,
+    QuotaGet,
+    /// Reading or setting any tenant's quotas (platform admins).
+    QuotaManage,
+    SecretStoreList,
+    SecretStorePrefer,
 }
 
 impl Action {
@@ -244,6 +264,24 @@ impl Action {
             SecretGet => "secret.get",
             SecretList => "secret.list",
             SecretDelete => "secret.delete",
+            ContainerCreate => "container.create",
+            ContainerGet => "container.get",
+            ContainerList => "container.list",
+            ContainerUpdate => "container.update",
+            ContainerDelete => "container.delete",
+            OrderCreate => "order.create",
+            OrderGet => "order.get",
+            OrderList => "order.list",
+            OrderDelete => "order.delete",
+            ConsumerRegister => "consumer.register",
+            ConsumerRemove => "consumer.remove",
+            ConsumerList => "consumer.list",
+            AclGet => "acl.get",
+            AclSet => "acl.set",
+            QuotaGet => "quota.get",
+            QuotaManage => "quota.manage",
+            SecretStoreList => "secret_store.list",
+            SecretStorePrefer => "secret_store.prefer",
             CertExportPkcs12 => "cert.export_pkcs12",
         }
     }
@@ -295,6 +333,20 @@ impl Action {
             SecretPut | SecretGet | SecretDelete => Some(Role::User),
             // Like `key.export`: the private key leaves Tresor.
             CertExportPkcs12 => Some(Role::User),
+            // Containers and orders hold references, never payloads.
+            ContainerGet | ContainerList | OrderGet | OrderList | ConsumerList => {
+                Some(Role::Readonly)
+            }
+            ContainerCreate | ContainerUpdate | ContainerDelete | OrderCreate | OrderDelete => {
+                Some(Role::User)
+            }
+            ConsumerRegister | ConsumerRemove => Some(Role::User),
+            // Setting an ACL is further limited to the object's creator and
+            // admins by the service.
+            AclGet | AclSet => Some(Role::User),
+            QuotaGet | SecretStoreList => Some(Role::Readonly),
+            QuotaManage => None,
+            SecretStorePrefer => Some(Role::Admin),
         }
     }
 }

@@ -53,6 +53,12 @@ pub enum ServiceError {
     /// A certificate request outside its profile (refused, audited as denied).
     #[error("refused by the certificate profile: {0}")]
     ProfileViolation(String),
+    /// The tenant's quota for this kind of object is used up.
+    #[error("quota reached: the tenant may hold at most {limit} {what}")]
+    QuotaExceeded { what: &'static str, limit: u64 },
+    /// The object is in use (e.g. a secret with registered consumers).
+    #[error("{0}")]
+    InUse(&'static str),
 }
 
 /// Broad class of an error, for transports to pick a status code.
@@ -86,6 +92,9 @@ impl ServiceError {
                 "certificate" => "certificate_not_found",
                 "CA" => "ca_not_found",
                 "secret" => "secret_not_found",
+                "container" => "container_not_found",
+                "order" => "order_not_found",
+                "consumer" => "consumer_not_found",
                 _ => "not_found",
             },
             ServiceError::InvalidArgument { .. } => "invalid_argument",
@@ -105,6 +114,8 @@ impl ServiceError {
             ServiceError::Store(_) => "storage_error",
             ServiceError::Internal(_) => "internal",
             ServiceError::ProfileViolation(_) => "profile_violation",
+            ServiceError::QuotaExceeded { .. } => "quota_exceeded",
+            ServiceError::InUse(_) => "in_use",
         }
     }
 
@@ -134,6 +145,8 @@ impl ServiceError {
             ServiceError::Store(StoreError::Backend(_)) => ErrorKind::Unavailable,
             ServiceError::Store(_) | ServiceError::Internal(_) => ErrorKind::Internal,
             ServiceError::ProfileViolation(_) => ErrorKind::BadRequest,
+            ServiceError::QuotaExceeded { .. } => ErrorKind::Forbidden,
+            ServiceError::InUse(_) => ErrorKind::Conflict,
         }
     }
 
@@ -141,6 +154,9 @@ impl ServiceError {
     pub fn outcome(&self) -> Outcome {
         if matches!(self, ServiceError::ProfileViolation(_)) {
             return Outcome::Denied;
+        }
+        if matches!(self, ServiceError::QuotaExceeded { .. }) {
+            return Outcome::Failed;
         }
         match self.kind() {
             ErrorKind::Unauthenticated | ErrorKind::Forbidden => Outcome::Denied,

@@ -241,7 +241,7 @@ pub(crate) async fn destroy(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Ttlv>> {
         ));
     }
     ctx.kms
-        .delete_secret(ctx.caller()?, &secret_id(id)?)
+        .delete_secret(ctx.caller()?, &secret_id(id)?, false)
         .await?;
     Ok(vec![t::text(Tag::UniqueIdentifier, id)])
 }

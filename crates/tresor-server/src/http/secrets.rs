@@ -184,14 +184,26 @@ pub async fn put_metadata(
     Ok(Json(secret_response(info)))
 }
 
-#[utoipa::path(delete, path = "/v1/secrets/{id}", tag = "secrets", params(SecretPath),
+/// `DELETE /v1/secrets/{id}` options.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteQuery {
+    /// Delete even when consumers are registered (they are removed too).
+    pub force: Option<bool>,
+}
+
+#[utoipa::path(delete, path = "/v1/secrets/{id}", tag = "secrets", params(SecretPath, DeleteQuery),
     responses((status = 204, description = "Deleted (crypto-shredded)"),
+        (status = 409, description = "The secret has consumers (use force)", body = api::ErrorResponse),
         (status = "default", description = "Error", body = api::ErrorResponse)))]
 pub async fn delete_secret(
     State(s): State<AppState>,
     Auth(c): Auth,
     Path(SecretPath { id }): Path<SecretPath>,
+    Query(q): Query<DeleteQuery>,
 ) -> Result<StatusCode, AppError> {
-    s.kms.delete_secret(&c, &secret_id(&id)?).await?;
+    let force = q.force.unwrap_or(false);
+    s.kms.delete_secret(&c, &secret_id(&id)?, force).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -110,6 +110,8 @@ impl Kms {
             {
                 return Err(ServiceError::AlreadyExists { what: "CA" });
             }
+            self.check_quota(caller, crate::secrets::quotas::QuotaKind::Cas)
+                .await?;
             for d in &req.allowed_domains {
                 tresor_x509::Subject::parse("CN=x", std::slice::from_ref(d), &[], &[], &[])
                     .map_err(x509_err("allowed_domains"))?;

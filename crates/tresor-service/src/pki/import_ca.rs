@@ -33,6 +33,8 @@ impl Kms {
             if self.store().get_ca(&caller.tenant, name).await?.is_some() {
                 return Err(ServiceError::AlreadyExists { what: "CA" });
             }
+            self.check_quota(caller, crate::secrets::quotas::QuotaKind::Cas)
+                .await?;
             let der = pem_to_ders(certificate_pem, "CERTIFICATE")
                 .map_err(x509_err("certificate_pem"))?
                 .into_iter()

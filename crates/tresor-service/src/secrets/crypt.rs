@@ -2,7 +2,8 @@
 //! payload with AES-256-GCM (`nonce || ciphertext || tag`); the tenant's
 //! secrets key — an internal AES-256-GCM key with the alias
 //! `tresor-internal/secrets`, created on first use in the tenant's default
-//! provider — seals the data key into a standard ciphertext envelope. Both
+//! provider (or `tresor-internal/secrets-<provider>` in the tenant's
+//! preferred secret store) — seals the data key into a standard ciphertext envelope. Both
 //! are bound to the tenant and secret id, so a payload cannot be moved to
 //! another secret. Plaintext exists only in memory, zeroized on drop.
 
@@ -47,9 +48,19 @@ impl Kms {
         id: &SecretId,
         payload: &SecretBytes,
     ) -> Result<Sealed> {
-        let alias = Alias::parse(SECRETS_KEY_ALIAS).map_err(|_| ServiceError::Internal("alias"))?;
+        // A preferred store other than the default has its own secrets key.
+        let preferred = self
+            .preferred_store(caller)
+            .await?
+            .filter(|p| p != self.providers().default_id());
+        let alias = match &preferred {
+            Some(p) => format!("{SECRETS_KEY_ALIAS}-{p}"),
+            None => SECRETS_KEY_ALIAS.to_owned(),
+        };
+        let alias = Alias::parse(&alias).map_err(|_| ServiceError::Internal("alias"))?;
         let mut spec = KeySpec::new(Algorithm::Aes256Gcm);
         spec.alias = Some(alias);
+        spec.provider = preferred;
         spec.description = "Wraps the data keys of the tenant's stored secrets".into();
         spec.operations = Some([Operation::Encrypt, Operation::Decrypt].into());
         let key = self.internal_key(caller, spec, "secrets").await?;

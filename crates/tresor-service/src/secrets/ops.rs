@@ -6,9 +6,15 @@ use std::collections::BTreeMap;
 
 use tresor_core::{Action, Caller, Change, SecretBytes, SecretFilter, SecretId, SecretRecord};
 
+use super::objects::Target;
+use super::quotas::QuotaKind;
 use super::types::{NewSecret, SecretInfo, SecretPayload, check_metadata, check_payload};
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
+use crate::op::Op;
+
+/// Consumers shown with a secret.
+const CONSUMERS_SHOWN: u32 = 100;
 
 const NOT_FOUND: ServiceError = ServiceError::NotFound { what: "secret" };
 
@@ -18,36 +24,7 @@ impl Kms {
         let (mut op, allowed) = self.begin(caller, Action::SecretPut);
         let result = async {
             allowed?;
-            let now = self.now();
-            let kind = req.validate(now)?;
-            let id = SecretId::generate();
-            op.object(id);
-            op.detail("secret_type", kind.clone());
-            op.detail("with_payload", req.payload.is_some());
-            let sealed = match &req.payload {
-                Some(p) => Some(self.seal_secret(caller, &id, p).await?),
-                None => None,
-            };
-            let record = SecretRecord {
-                tenant: caller.tenant.clone(),
-                id,
-                name: req.name,
-                secret_type: kind,
-                algorithm: req.algorithm,
-                bit_length: req.bit_length,
-                mode: req.mode,
-                content_type: req.content_type,
-                expiration: req.expiration,
-                metadata: req.metadata,
-                created_by: caller.principal.clone(),
-                state: "ACTIVE".into(),
-                wrapping_key: sealed.as_ref().map(|s| s.wrapping_key),
-                wrapped_key: sealed.as_ref().map(|s| s.wrapped_key.clone()),
-                payload: sealed.map(|s| s.payload),
-                created_at: now,
-                updated_at: now,
-                revision: 0,
-            };
+            let record = self.new_secret_record(caller, &mut op, req).await?;
             let info = SecretInfo::from(&record);
             self.commit(&mut op, vec![Change::CreateSecret(record)])
                 .await?;
@@ -55,6 +32,47 @@ impl Kms {
         }
         .await;
         self.finish(op, result).await
+    }
+
+    /// Validates and seals a new secret of the caller's tenant (within its
+    /// quota) without storing it: the caller commits it.
+    pub(crate) async fn new_secret_record(
+        &self,
+        caller: &Caller,
+        op: &mut Op,
+        req: NewSecret,
+    ) -> Result<SecretRecord> {
+        let now = self.now();
+        let kind = req.validate(now)?;
+        self.check_quota(caller, QuotaKind::Secrets).await?;
+        let id = SecretId::generate();
+        op.object(id);
+        op.detail("secret_type", kind.clone());
+        op.detail("with_payload", req.payload.is_some());
+        let sealed = match &req.payload {
+            Some(p) => Some(self.seal_secret(caller, &id, p).await?),
+            None => None,
+        };
+        Ok(SecretRecord {
+            tenant: caller.tenant.clone(),
+            id,
+            name: req.name,
+            secret_type: kind,
+            algorithm: req.algorithm,
+            bit_length: req.bit_length,
+            mode: req.mode,
+            content_type: req.content_type,
+            expiration: req.expiration,
+            metadata: req.metadata,
+            created_by: caller.principal.clone(),
+            state: "ACTIVE".into(),
+            wrapping_key: sealed.as_ref().map(|s| s.wrapping_key),
+            wrapped_key: sealed.as_ref().map(|s| s.wrapped_key.clone()),
+            payload: sealed.map(|s| s.payload),
+            created_at: now,
+            updated_at: now,
+            revision: 0,
+        })
     }
 
     /// Adds the payload to a secret created without one (once only).
@@ -101,13 +119,18 @@ impl Kms {
         self.finish(op, result).await
     }
 
-    /// A secret's description (no payload).
+    /// A secret's description (no payload), with its first consumers.
     pub async fn get_secret(&self, caller: &Caller, id: &SecretId) -> Result<SecretInfo> {
         let (mut op, allowed) = self.begin(caller, Action::SecretGet);
         op.object(id);
         let result = async {
-            allowed?;
-            Ok(SecretInfo::from(&self.load_secret(caller, id).await?))
+            let s = self.readable_secret(caller, id, &allowed).await?;
+            let mut info = SecretInfo::from(&s);
+            info.consumers = self
+                .consumers_of(caller, Target::Secret(*id), 0, CONSUMERS_SHOWN)
+                .await?
+                .0;
+            Ok(info)
         }
         .await;
         self.finish(op, result).await
@@ -124,8 +147,7 @@ impl Kms {
         op.object(id);
         op.detail("payload", true);
         let result = async {
-            allowed?;
-            let s = self.load_secret(caller, id).await?;
+            let s = self.readable_secret(caller, id, &allowed).await?;
             if s.expiration.is_some_and(|e| e <= self.now()) {
                 op.detail("expired", true);
                 return Err(ServiceError::NotFound {
@@ -147,17 +169,44 @@ impl Kms {
         self.finish(op, result).await
     }
 
-    /// The tenant's secrets matching `filter`, in id order.
+    /// A secret the caller may read (role and ACL, see `access`).
+    async fn readable_secret(
+        &self,
+        caller: &Caller,
+        id: &SecretId,
+        role: &Result<()>,
+    ) -> Result<SecretRecord> {
+        let s = self.load_secret(caller, id).await?;
+        self.check_read(caller, Action::SecretGet, Target::Secret(*id), &s.created_by, role)
+            .await?;
+        Ok(s)
+    }
+
+    /// The tenant's secrets matching `filter` (id order unless sorted).
     pub async fn list_secrets(
         &self,
         caller: &Caller,
         filter: SecretFilter,
     ) -> Result<Vec<SecretInfo>> {
+        Ok(self.list_secrets_counted(caller, filter, false).await?.0)
+    }
+
+    /// A page of secrets and, when `count`, how many match in all.
+    pub async fn list_secrets_counted(
+        &self,
+        caller: &Caller,
+        filter: SecretFilter,
+        count: bool,
+    ) -> Result<(Vec<SecretInfo>, Option<u64>)> {
         let (op, allowed) = self.begin(caller, Action::SecretList);
         let result = async {
             allowed?;
             let rows = self.store().list_secrets(&caller.tenant, &filter).await?;
-            Ok(rows.iter().map(SecretInfo::from).collect())
+            let total = match count {
+                true => Some(self.store().count_secrets(&caller.tenant, &filter).await?),
+                false => None,
+            };
+            Ok((rows.iter().map(SecretInfo::from).collect(), total))
         }
         .await;
         self.finish(op, result).await
@@ -196,19 +245,38 @@ impl Kms {
     }
 
     /// Deletes a secret with its wrapped data key and ciphertext
-    /// (crypto-shredding: nothing left can recover the payload).
-    pub async fn delete_secret(&self, caller: &Caller, id: &SecretId) -> Result<()> {
+    /// (crypto-shredding: nothing left can recover the payload), and its
+    /// ACL and consumer registrations. A secret with consumers is deleted
+    /// only with `force`.
+    pub async fn delete_secret(&self, caller: &Caller, id: &SecretId, force: bool) -> Result<()> {
         let (mut op, allowed) = self.begin(caller, Action::SecretDelete);
         op.object(id);
         let result = async {
             allowed?;
             self.load_secret(caller, id).await?;
+            let (_, consumers) = self
+                .consumers_of(caller, Target::Secret(*id), 0, 1)
+                .await?;
+            if consumers > 0 {
+                op.detail("consumers", consumers);
+                if !force {
+                    return Err(ServiceError::InUse(
+                        "the secret has consumers; remove them or delete with force",
+                    ));
+                }
+            }
             self.commit(
                 &mut op,
-                vec![Change::DeleteSecret {
-                    tenant: caller.tenant.clone(),
-                    id: *id,
-                }],
+                vec![
+                    Change::DeleteChildren {
+                        tenant: caller.tenant.clone(),
+                        parent: id.to_string(),
+                    },
+                    Change::DeleteSecret {
+                        tenant: caller.tenant.clone(),
+                        id: *id,
+                    },
+                ],
             )
             .await
         }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use tresor_core::{SecretBytes, SecretId, SecretRecord, Timestamp};
 
+use super::consumers::ConsumerInfo;
 use crate::error::{Result, ServiceError};
 
 /// Largest payload in bytes.
@@ -64,6 +65,8 @@ pub struct SecretInfo {
     pub has_payload: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The first consumers (on single reads; empty in listings).
+    pub consumers: Vec<ConsumerInfo>,
 }
 
 impl From<&SecretRecord> for SecretInfo {
@@ -83,6 +86,7 @@ impl From<&SecretRecord> for SecretInfo {
             has_payload: r.payload.is_some(),
             created_at: r.created_at,
             updated_at: r.updated_at,
+            consumers: Vec::new(),
         }
     }
 }
