@@ -5,6 +5,7 @@
 
 mod admin;
 pub mod alerts;
+pub mod barbican;
 mod batch;
 mod convert;
 mod crypto;
@@ -213,6 +214,7 @@ pub fn app(state: AppState) -> Router {
         .merge(secrets)
         .merge(docs)
         .merge(pki_public::routes())
+        .merge(barbican::routes())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

@@ -165,12 +165,14 @@ impl Kms {
                 None => ReadAcl::default(),
             };
             let now = self.now();
-            let base = if merge { old.clone() } else { ReadAcl::default() };
+            let base = if merge {
+                old.clone()
+            } else {
+                ReadAcl::default()
+            };
             let acl = ReadAcl {
                 project_access: update.project_access.unwrap_or(base.project_access),
-                users: update
-                    .users
-                    .map_or(base.users, |u| u.into_iter().collect()),
+                users: update.users.map_or(base.users, |u| u.into_iter().collect()),
                 created_at: Some(old.created_at.unwrap_or(now)),
                 updated_at: Some(now),
             };

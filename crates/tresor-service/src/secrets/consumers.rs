@@ -55,7 +55,14 @@ impl Consumer {
     fn object_id(&self, target: Target) -> String {
         let key = serde_json::json!([self.service, self.resource_type, self.resource_id]);
         let hash = digest(&SHA256, key.to_string().as_bytes());
-        format!("{}:{}", target.id(), hash.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!(
+            "{}:{}",
+            target.id(),
+            hash.as_ref()[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        )
     }
 }
 
@@ -93,7 +100,8 @@ impl Kms {
                 op.detail("already_registered", true);
                 return Ok(());
             }
-            self.check_quota(caller, super::quotas::QuotaKind::Consumers).await?;
+            self.check_quota(caller, super::quotas::QuotaKind::Consumers)
+                .await?;
             let record = NewObject {
                 kind: ObjectKind::Consumer,
                 id,

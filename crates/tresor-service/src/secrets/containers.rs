@@ -73,7 +73,12 @@ fn allowed_names(kind: &str) -> Option<(&'static [&'static str], &'static [&'sta
             &["public_key", "private_key"],
         )),
         "certificate" => Some((
-            &["certificate", "intermediates", "private_key", "private_key_passphrase"],
+            &[
+                "certificate",
+                "intermediates",
+                "private_key",
+                "private_key_passphrase",
+            ],
             &["certificate"],
         )),
         _ => None,
@@ -147,7 +152,11 @@ fn info(o: &tresor_core::ObjectRecord) -> Result<ContainerInfo> {
 
 impl Kms {
     /// Every member must be a secret of the caller's tenant.
-    async fn check_secrets_exist(&self, caller: &Caller, secrets: &[ContainerSecret]) -> Result<()> {
+    async fn check_secrets_exist(
+        &self,
+        caller: &Caller,
+        secrets: &[ContainerSecret],
+    ) -> Result<()> {
         for s in secrets {
             if self
                 .store()
@@ -221,10 +230,19 @@ impl Kms {
         let result = async {
             let o = self.load_container(caller, id).await?;
             let target = Target::Container(*id);
-            self.check_read(caller, Action::ContainerGet, target, &o.created_by, &allowed)
-                .await?;
+            self.check_read(
+                caller,
+                Action::ContainerGet,
+                target,
+                &o.created_by,
+                &allowed,
+            )
+            .await?;
             let mut c = info(&o)?;
-            c.consumers = self.consumers_of(caller, target, 0, CONSUMERS_SHOWN).await?.0;
+            c.consumers = self
+                .consumers_of(caller, target, 0, CONSUMERS_SHOWN)
+                .await?
+                .0;
             Ok(c)
         }
         .await;
@@ -289,7 +307,10 @@ impl Kms {
     ) -> Result<ContainerInfo> {
         let (mut op, allowed) = self.begin(caller, Action::ContainerUpdate);
         op.object(id);
-        op.detail(if add { "added" } else { "removed" }, member.secret.to_string());
+        op.detail(
+            if add { "added" } else { "removed" },
+            member.secret.to_string(),
+        );
         let result = async {
             allowed?;
             let mut o = self.load_container(caller, id).await?;
@@ -343,8 +364,13 @@ impl Kms {
         caller: &Caller,
         id: &SecretId,
     ) -> Result<tresor_core::ObjectRecord> {
-        self.load_object(&caller.tenant, ObjectKind::Container, &id.to_string(), "container")
-            .await
+        self.load_object(
+            &caller.tenant,
+            ObjectKind::Container,
+            &id.to_string(),
+            "container",
+        )
+        .await
     }
 
     /// Stores a typed container made by an order (no separate audit record:

@@ -177,8 +177,14 @@ impl Kms {
         role: &Result<()>,
     ) -> Result<SecretRecord> {
         let s = self.load_secret(caller, id).await?;
-        self.check_read(caller, Action::SecretGet, Target::Secret(*id), &s.created_by, role)
-            .await?;
+        self.check_read(
+            caller,
+            Action::SecretGet,
+            Target::Secret(*id),
+            &s.created_by,
+            role,
+        )
+        .await?;
         Ok(s)
     }
 
@@ -244,6 +250,51 @@ impl Kms {
         self.finish(op, result).await
     }
 
+    /// Sets (`Some`) or removes (`None`) one metadata entry. Removing an
+    /// entry that does not exist is `NotFound`.
+    pub async fn set_secret_metadata_entry(
+        &self,
+        caller: &Caller,
+        id: &SecretId,
+        key: &str,
+        value: Option<String>,
+    ) -> Result<SecretInfo> {
+        let (mut op, allowed) = self.begin(caller, Action::SecretPut);
+        op.object(id);
+        op.detail("metadata_key", key);
+        let result = async {
+            allowed?;
+            let mut s = self.load_secret(caller, id).await?;
+            let expected_revision = s.revision;
+            match value {
+                Some(v) => {
+                    s.metadata.insert(key.to_owned(), v);
+                }
+                None => {
+                    if s.metadata.remove(key).is_none() {
+                        return Err(ServiceError::NotFound {
+                            what: "metadata key",
+                        });
+                    }
+                }
+            }
+            check_metadata(&s.metadata)?;
+            s.updated_at = self.now();
+            let info = SecretInfo::from(&s);
+            self.commit(
+                &mut op,
+                vec![Change::UpdateSecret {
+                    secret: s,
+                    expected_revision,
+                }],
+            )
+            .await?;
+            Ok(info)
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
     /// Deletes a secret with its wrapped data key and ciphertext
     /// (crypto-shredding: nothing left can recover the payload), and its
     /// ACL and consumer registrations. A secret with consumers is deleted
@@ -254,9 +305,7 @@ impl Kms {
         let result = async {
             allowed?;
             self.load_secret(caller, id).await?;
-            let (_, consumers) = self
-                .consumers_of(caller, Target::Secret(*id), 0, 1)
-                .await?;
+            let (_, consumers) = self.consumers_of(caller, Target::Secret(*id), 0, 1).await?;
             if consumers > 0 {
                 op.detail("consumers", consumers);
                 if !force {

@@ -559,7 +559,11 @@ impl Kms {
         self.finish(op, result).await
     }
 
-    async fn load_order(&self, caller: &Caller, id: &SecretId) -> Result<tresor_core::ObjectRecord> {
+    async fn load_order(
+        &self,
+        caller: &Caller,
+        id: &SecretId,
+    ) -> Result<tresor_core::ObjectRecord> {
         self.load_object(&caller.tenant, ObjectKind::Order, &id.to_string(), "order")
             .await
     }

@@ -40,7 +40,13 @@ impl Quotas {
     }
 
     fn validate(&self) -> Result<()> {
-        let all = [self.secrets, self.orders, self.containers, self.consumers, self.cas];
+        let all = [
+            self.secrets,
+            self.orders,
+            self.containers,
+            self.consumers,
+            self.cas,
+        ];
         if all.into_iter().flatten().any(|v| v < -1) {
             return Err(ServiceError::invalid(
                 "quotas",
