@@ -12,6 +12,8 @@ or "error"}; the Rust test decides what each step must show.
 
 import base64
 import json
+import os
+import subprocess
 import sys
 import traceback
 
@@ -314,6 +316,28 @@ def quotas():
 
 
 step("quotas", quotas)
+
+
+# The `barbican` CLI, authenticated through Tresor's Keystone v3 token API.
+def cli(*args):
+    exe = os.path.join(os.path.dirname(sys.executable), "barbican")
+    cmd = [exe, "--os-auth-url", ENDPOINT + "/identity/v3", "--os-auth-token", CFG["token"],
+           "--os-project-id", CFG["project"], "--endpoint", ENDPOINT] + list(args)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, (out.returncode, out.stdout, out.stderr)
+    return out.stdout.strip()
+
+
+def cli_round_trip():
+    href = cli("secret", "store", "--name", "from-cli", "--payload", "cli payload",
+               "-f", "value", "-c", "Secret href")
+    payload = cli("secret", "get", "--payload", href, "-f", "value")
+    listed = cli("secret", "list", "--name", "from-cli", "-f", "value", "-c", "Name")
+    cli("secret", "delete", href)
+    return {"href": href.split("/")[-1], "payload": payload, "listed": listed}
+
+
+step("cli", cli_round_trip)
 
 
 # Isolation: another project's key sees none of this.

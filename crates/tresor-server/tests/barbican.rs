@@ -3,8 +3,8 @@
 //! every type with text and binary payloads, two-step create, listing
 //! filters, metadata, containers of each type and their members, key,
 //! asymmetric and certificate orders, ACLs granting a read-only principal,
-//! consumers and forced delete, secret stores, quotas, and isolation from
-//! another project. `tests/py/barbican_client.py` runs the scenario and
+//! consumers and forced delete, secret stores, quotas, the `barbican` CLI
+//! (through the Keystone token shim), and isolation from another project. `tests/py/barbican_client.py` runs the scenario and
 //! reports each step; afterwards no payload is found in the data dir.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -216,6 +216,10 @@ async fn python_barbicanclient_drives_the_barbican_api() {
     assert_eq!(q["user_put"], 403);
     assert_eq!(q["deleted"], 204);
     assert_eq!(q["after"], 201);
+
+    let cli = ok(&steps, "cli");
+    assert_eq!(cli["payload"], "cli payload", "{cli}");
+    assert_eq!(cli["listed"], "from-cli");
 
     failed(&steps, "other_read", 404);
     assert_eq!(ok(&steps, "other_list"), 0);

@@ -9,12 +9,14 @@
 //!
 //! Authentication: a Tresor API key as `X-Auth-Token` (or `Authorization:
 //! Bearer`), acting in the project named by `X-Project-Id`, which must be
-//! the key's tenant (or any tenant for platform admins).
+//! the key's tenant (or any tenant for platform admins). `keystone` serves
+//! the small Keystone v3 token API the `barbican` CLI needs to get there.
 
 mod acl;
 mod consumers;
 mod containers;
 mod error;
+mod keystone;
 mod metadata;
 mod orders;
 mod quotas;
@@ -235,5 +237,6 @@ pub fn routes() -> Router<AppState> {
     r = orders::routes(r);
     r = quotas::routes(r);
     r = stores::routes(r);
+    r = keystone::routes(r);
     r
 }

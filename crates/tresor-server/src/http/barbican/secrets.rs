@@ -344,20 +344,24 @@ async fn payload_response(s: &AppState, p: &Project, id: &SecretId, want: Option
         .content_type
         .clone()
         .unwrap_or_else(|| BINARY[0].to_owned());
-    if let Some(w) = want
-        && w != stored
-        && !(w == BINARY[0] && stored != TEXT)
-    {
-        return Err(BarbicanError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            format!("the payload is stored as {stored}; ask for that type"),
-        ));
-    }
+    // Binary is always available; text when the bytes are UTF-8 (the CLI
+    // stores text as bytes and asks for text/plain).
+    let served = match want {
+        None => stored,
+        Some(w) if w == stored || w == BINARY[0] => w,
+        Some(w) if w == TEXT && std::str::from_utf8(got.payload.expose()).is_ok() => w,
+        Some(_) => {
+            return Err(BarbicanError::new(
+                StatusCode::NOT_ACCEPTABLE,
+                format!("the payload is stored as {stored}; ask for that type"),
+            ));
+        }
+    };
     let mut resp = got.payload.expose().to_vec().into_response();
-    let ct = if stored == TEXT {
+    let ct = if served == TEXT {
         "text/plain; charset=utf-8".to_owned()
     } else {
-        stored
+        served
     };
     if let Ok(v) = HeaderValue::from_str(&ct) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
