@@ -93,7 +93,10 @@ async fn python_barbicanclient_drives_the_barbican_api() {
         eprintln!("TRESOR_TEST_PYTHON unset (scripts/test sets it): Barbican test skipped");
         return;
     };
-    assert!(have_openssl(), "openssl is needed for the certificate order");
+    assert!(
+        have_openssl(),
+        "openssl is needed for the certificate order"
+    );
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = Owned::start(&data, None).await;
@@ -101,14 +104,21 @@ async fn python_barbicanclient_drives_the_barbican_api() {
     for t in ["proj-a", "proj-b"] {
         root.post("/v1/tenants", json!({"id": t})).await.ok();
     }
-    let a_admin = Api::unpooled(&server.url, &root.in_tenant("proj-a").api_key("admin").await);
+    let a_admin = Api::unpooled(
+        &server.url,
+        &root.in_tenant("proj-a").api_key("admin").await,
+    );
     let (token, _) = key_with_principal(&a_admin, "user").await;
     let (reader_token, reader_principal) = key_with_principal(&a_admin, "readonly").await;
     let other_token = root.in_tenant("proj-b").api_key("user").await;
     create_ca(&a_admin, "apps", "ec-p256", None, &["example.com"]).await;
-    let (_, csr) = openssl_csr(dir.path(), "app", EC256, "/CN=app.example.com", &[
-        "subjectAltName=DNS:app.example.com",
-    ]);
+    let (_, csr) = openssl_csr(
+        dir.path(),
+        "app",
+        EC256,
+        "/CN=app.example.com",
+        &["subjectAltName=DNS:app.example.com"],
+    );
     let cfg = json!({
         "project": "proj-a", "token": token,
         "reader_token": reader_token, "reader_principal": reader_principal,
@@ -154,7 +164,10 @@ async fn python_barbicanclient_drives_the_barbican_api() {
     assert_eq!(list["named"], json!(["s-symmetric"]));
     assert_eq!(list["by_alg"], json!(["s-symmetric"]));
     assert_eq!(list["by_type"], json!(["s-passphrase"]));
-    assert_eq!(list["sorted"], json!(["two-step", "s-symmetric", "s-public"]));
+    assert_eq!(
+        list["sorted"],
+        json!(["two-step", "s-symmetric", "s-public"])
+    );
     assert_eq!(list["paged"], 2);
     assert_eq!(list["created"], 7);
 
@@ -172,11 +185,17 @@ async fn python_barbicanclient_drives_the_barbican_api() {
     assert_eq!(c["listed"], 3);
     assert_eq!(c["rsa_only"], json!(["rsa"]));
     let m = ok(&steps, "container_members");
-    assert_eq!((m["add"].as_u64(), m["remove"].as_u64()), (Some(201), Some(204)));
+    assert_eq!(
+        (m["add"].as_u64(), m["remove"].as_u64()),
+        (Some(201), Some(204))
+    );
     assert_eq!(m["members"], json!(["b", "c"]));
 
     let k = ok(&steps, "order_key");
-    assert_eq!((k["status"].as_str(), k["bits"].as_u64(), k["len"].as_u64()), (Some("ACTIVE"), Some(256), Some(32)));
+    assert_eq!(
+        (k["status"].as_str(), k["bits"].as_u64(), k["len"].as_u64()),
+        (Some("ACTIVE"), Some(256), Some(32))
+    );
     let pair = ok(&steps, "order_rsa");
     assert_eq!(pair["status"], "ACTIVE");
     assert_eq!(pair["private"], "-----BEGIN PRIVATE KEY-----");
@@ -198,7 +217,10 @@ async fn python_barbicanclient_drives_the_barbican_api() {
 
     let cons = ok(&steps, "consumers");
     assert_eq!(cons["listed"], json!([["lbaas", "listener", "l-1"]]));
-    assert_eq!((cons["on_secret"].as_u64(), cons["container"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (cons["on_secret"].as_u64(), cons["container"].as_u64()),
+        (Some(1), Some(1))
+    );
     failed(&steps, "delete_in_use", 409);
     assert_eq!(ok(&steps, "delete_forced"), 404);
     assert_eq!(ok(&steps, "remove_consumer"), 0);

@@ -75,8 +75,13 @@ async fn the_version_document_needs_no_token() {
     assert_eq!(r.status(), StatusCode::MULTIPLE_CHOICES);
     let v: Value = r.json().await.unwrap();
     let v1 = &v["versions"]["values"][0];
-    assert_eq!((v1["id"].as_str(), v1["max_version"].as_str()), (Some("v1"), Some("1.2")));
-    let r = reqwest::get(format!("{}/barbican/v1/", env.url)).await.unwrap();
+    assert_eq!(
+        (v1["id"].as_str(), v1["max_version"].as_str()),
+        (Some("v1"), Some("1.2"))
+    );
+    let r = reqwest::get(format!("{}/barbican/v1/", env.url))
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -112,28 +117,68 @@ async fn bad_requests_get_barbican_errors_and_change_nothing() {
     barbican_error(&b.send(consumers).await, 404, "1.1");
 
     // Bodies.
-    barbican_error(&b.post("/v1/secrets", "{not json").await, 400, "invalid JSON");
-    barbican_error(&b.post("/v1/secrets", r#"{"payload":"x"}"#).await, 400, "payload_content_type");
+    barbican_error(
+        &b.post("/v1/secrets", "{not json").await,
+        400,
+        "invalid JSON",
+    );
+    barbican_error(
+        &b.post("/v1/secrets", r#"{"payload":"x"}"#).await,
+        400,
+        "payload_content_type",
+    );
     let bad_b64 = json!({"payload": "***", "payload_content_type": "application/octet-stream",
                          "payload_content_encoding": "base64"});
-    barbican_error(&b.post("/v1/secrets", &bad_b64.to_string()).await, 400, "base64");
+    barbican_error(
+        &b.post("/v1/secrets", &bad_b64.to_string()).await,
+        400,
+        "base64",
+    );
     let no_enc = json!({"payload": "AAAA", "payload_content_type": "application/octet-stream"});
-    barbican_error(&b.post("/v1/secrets", &no_enc.to_string()).await, 400, "base64");
+    barbican_error(
+        &b.post("/v1/secrets", &no_enc.to_string()).await,
+        400,
+        "base64",
+    );
     let bad_type = json!({"payload": "x", "payload_content_type": "image/png"});
-    barbican_error(&b.post("/v1/secrets", &bad_type.to_string()).await, 400, "payload_content_type");
-    let bad_kind = json!({"payload": "x", "payload_content_type": "text/plain", "secret_type": "nope"});
-    barbican_error(&b.post("/v1/secrets", &bad_kind.to_string()).await, 400, "secret_type");
+    barbican_error(
+        &b.post("/v1/secrets", &bad_type.to_string()).await,
+        400,
+        "payload_content_type",
+    );
+    let bad_kind =
+        json!({"payload": "x", "payload_content_type": "text/plain", "secret_type": "nope"});
+    barbican_error(
+        &b.post("/v1/secrets", &bad_kind.to_string()).await,
+        400,
+        "secret_type",
+    );
     let past = json!({"payload": "x", "payload_content_type": "text/plain",
                       "expiration": "2001-01-01T00:00:00"});
-    barbican_error(&b.post("/v1/secrets", &past.to_string()).await, 400, "expiration");
+    barbican_error(
+        &b.post("/v1/secrets", &past.to_string()).await,
+        400,
+        "expiration",
+    );
     let big = json!({"payload": "x".repeat(70_000), "payload_content_type": "text/plain"});
     let (s, _) = b.post("/v1/secrets", &big.to_string()).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
     let unknown = json!({"payload": "x", "payload_content_type": "text/plain", "colour": "red"});
-    barbican_error(&b.post("/v1/secrets", &unknown.to_string()).await, 400, "colour");
+    barbican_error(
+        &b.post("/v1/secrets", &unknown.to_string()).await,
+        400,
+        "colour",
+    );
 
     // Listing parameters.
-    for q in ["limit=0", "limit=101", "sort=colour", "sort=name:sideways", "created=gt:never", "bits=x"] {
+    for q in [
+        "limit=0",
+        "limit=101",
+        "sort=colour",
+        "sort=name:sideways",
+        "created=gt:never",
+        "bits=x",
+    ] {
         let r = b.req(Method::GET, &format!("/v1/secrets?{q}"));
         barbican_error(&b.send(r).await, 400, "");
     }
@@ -145,24 +190,51 @@ async fn bad_requests_get_barbican_errors_and_change_nothing() {
     barbican_error(&b.send(r).await, 404, "not found");
 
     // Containers and orders.
-    let bad_rsa = json!({"type": "rsa", "secret_refs": [{"name": "public_key", "secret_ref": uuid()}]});
-    barbican_error(&b.post("/v1/containers", &bad_rsa.to_string()).await, 400, "private_key");
+    let bad_rsa =
+        json!({"type": "rsa", "secret_refs": [{"name": "public_key", "secret_ref": uuid()}]});
+    barbican_error(
+        &b.post("/v1/containers", &bad_rsa.to_string()).await,
+        400,
+        "private_key",
+    );
     let missing = json!({"type": "generic", "secret_refs": [{"name": "a", "secret_ref": uuid()}]});
-    barbican_error(&b.post("/v1/containers", &missing.to_string()).await, 400, "does not exist");
+    barbican_error(
+        &b.post("/v1/containers", &missing.to_string()).await,
+        400,
+        "does not exist",
+    );
     let bad_order = json!({"type": "key", "meta": {"algorithm": "aes", "bit_length": 100}});
-    barbican_error(&b.post("/v1/orders", &bad_order.to_string()).await, 400, "bit_length");
+    barbican_error(
+        &b.post("/v1/orders", &bad_order.to_string()).await,
+        400,
+        "bit_length",
+    );
     let bad_pair = json!({"type": "asymmetric", "meta": {"algorithm": "dsa", "bit_length": 2048}});
-    barbican_error(&b.post("/v1/orders", &bad_pair.to_string()).await, 400, "algorithm");
+    barbican_error(
+        &b.post("/v1/orders", &bad_pair.to_string()).await,
+        400,
+        "algorithm",
+    );
     let passphrase = json!({"type": "asymmetric",
                             "meta": {"algorithm": "rsa", "bit_length": 2048, "pass_phrase": "x"}});
-    barbican_error(&b.post("/v1/orders", &passphrase.to_string()).await, 400, "pass_phrase");
+    barbican_error(
+        &b.post("/v1/orders", &passphrase.to_string()).await,
+        400,
+        "pass_phrase",
+    );
 
     // Keystone shim: only the token method, only valid keys.
     let pw = json!({"auth": {"identity": {"methods": ["password"], "password": {}}}});
-    let r = b.client.post(format!("{}/identity/v3/auth/tokens", b.base)).json(&pw);
+    let r = b
+        .client
+        .post(format!("{}/identity/v3/auth/tokens", b.base))
+        .json(&pw);
     barbican_error(&b.send(r).await, 401, "token method");
     let bad = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "nope"}}}});
-    let r = b.client.post(format!("{}/identity/v3/auth/tokens", b.base)).json(&bad);
+    let r = b
+        .client
+        .post(format!("{}/identity/v3/auth/tokens", b.base))
+        .json(&bad);
     barbican_error(&b.send(r).await, 401, "authentication");
 
     assert_eq!(b.count().await, 0, "a refused request stored something");
@@ -180,7 +252,13 @@ async fn payloads_negotiate_content_types() {
                       "payload_content_encoding": "base64"});
     let (s, v) = b.post("/v1/secrets/", &body.to_string()).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let id = v["secret_ref"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let id = v["secret_ref"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let get = |accept: &'static str| {
         b.req(Method::GET, &format!("/v1/secrets/{id}/payload"))
             .header("Accept", accept)
@@ -190,13 +268,23 @@ async fn payloads_negotiate_content_types() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &[0, 1, 2, 255]);
     // Not UTF-8: no text form.
-    barbican_error(&b.send(get("text/plain")).await, 406, "application/octet-stream");
+    barbican_error(
+        &b.send(get("text/plain")).await,
+        406,
+        "application/octet-stream",
+    );
     barbican_error(&b.send(get("image/png")).await, 406, "stored as");
 
     // Two-step: a payload can be added once, with a valid type.
     let (s, v) = b.post("/v1/secrets", r#"{"name": "later"}"#).await;
     assert_eq!(s, StatusCode::CREATED);
-    let later = v["secret_ref"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let later = v["secret_ref"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     let put = |ct: &'static str, body: &'static [u8]| {
         b.req(Method::PUT, &format!("/v1/secrets/{later}"))
             .header("Content-Type", ct)
@@ -208,7 +296,11 @@ async fn payloads_negotiate_content_types() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = b.send(put("text/plain", b"hello")).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    barbican_error(&b.send(put("text/plain", b"again")).await, 409, "already exists");
+    barbican_error(
+        &b.send(put("text/plain", b"again")).await,
+        409,
+        "already exists",
+    );
     let r = b
         .req(Method::GET, &format!("/v1/secrets/{later}/payload"))
         .header("Accept", "text/plain")
