@@ -22,6 +22,11 @@ pub struct Claims {
     /// Whether a handle stops working after `destroy` (an HSM deletes the
     /// object; a software handle is erased by the service instead).
     pub destroy_erases: bool,
+    /// Whether `encrypt` returns an opaque sealed blob (a remote KMS's
+    /// ciphertext, empty nonce) instead of a raw AEAD nonce and
+    /// ciphertext || tag. Round trips, AAD binding and tamper detection
+    /// are checked either way.
+    pub opaque_ciphertext: bool,
 }
 
 impl Claims {
@@ -40,6 +45,7 @@ impl Claims {
             exportable: !hardware,
             importable: algorithms.into_iter().collect(),
             destroy_erases: hardware,
+            opaque_ciphertext: false,
             wrap_mechanisms: vec![
                 WrapMechanism::AesKw,
                 WrapMechanism::AesKwp,

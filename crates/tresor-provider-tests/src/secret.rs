@@ -18,7 +18,11 @@ pub async fn symmetric_round_trips(p: Arc<dyn Provider>, claims: Claims) {
     for alg in claims.in_class(KeyClass::Symmetric) {
         let (c, h, _) = generate(p.as_ref(), alg).await;
         if claims.allows(alg, Operation::Encrypt) {
-            aead(p.as_ref(), &c, &h).await;
+            if claims.opaque_ciphertext {
+                opaque_aead(p.as_ref(), &c, &h).await;
+            } else {
+                aead(p.as_ref(), &c, &h).await;
+            }
         }
         if claims.allows(alg, Operation::Wrap) {
             key_wrap(p.as_ref(), &claims, &c, &h).await;
@@ -82,6 +86,47 @@ async fn aead(p: &dyn Provider, c: &KeyContext, h: &KeyHandle) {
     assert!(
         is_crypto(&p.decrypt(c, h, &n[..8], ct, b"ctx").await),
         "{alg}: short nonce"
+    );
+    assert!(
+        is_crypto(&p.decrypt(c, h, &[], &[], b"").await),
+        "{alg}: empty input"
+    );
+}
+
+/// AEAD through a provider whose sealed form is opaque (empty nonce).
+async fn opaque_aead(p: &dyn Provider, c: &KeyContext, h: &KeyHandle) {
+    let alg = c.algorithm;
+    let sealed = p.encrypt(c, h, b"attack at dawn", b"ctx").await.unwrap();
+    assert!(sealed.nonce.is_empty(), "{alg}: opaque form has no nonce");
+    let ct = &sealed.ciphertext;
+    let pt = p.decrypt(c, h, &[], ct, b"ctx").await.unwrap();
+    assert_eq!(pt.expose(), b"attack at dawn");
+    let again = p.encrypt(c, h, b"attack at dawn", b"ctx").await.unwrap();
+    assert_ne!(&again.ciphertext, ct, "{alg}: encryption is randomized");
+    let empty = p.encrypt(c, h, b"", b"").await.unwrap();
+    assert!(
+        p.decrypt(c, h, &[], &empty.ciphertext, b"")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for i in [0, ct.len() / 2, ct.len() - 1] {
+        let mut bad = ct.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            is_crypto(&p.decrypt(c, h, &[], &bad, b"ctx").await),
+            "{alg}: tampered byte {i}"
+        );
+    }
+    for (aad, what) in [(&b"ctX"[..], "wrong AAD"), (b"", "missing AAD")] {
+        assert!(
+            is_crypto(&p.decrypt(c, h, &[], ct, aad).await),
+            "{alg}: {what}"
+        );
+    }
+    assert!(
+        is_crypto(&p.decrypt(c, h, &[], &ct[..ct.len() - 10], b"ctx").await),
+        "{alg}: truncated"
     );
     assert!(
         is_crypto(&p.decrypt(c, h, &[], &[], b"").await),
