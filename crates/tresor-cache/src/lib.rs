@@ -12,9 +12,11 @@ mod invalidation;
 mod l1;
 mod l2;
 mod settings;
+mod stats;
 mod store;
 
 pub use invalidation::{CHANNEL, Invalidation};
 pub use l2::PREFIX as REDIS_PREFIX;
 pub use settings::{CacheSettings, DEFAULT_MAX_ENTRIES, DEFAULT_TTL, POLL_TTL};
+pub use stats::{CacheStats, CacheStatsHandle};
 pub use store::{CacheError, CachedStore, Topology};
