@@ -6,6 +6,8 @@
 //!
 //! Every write goes to the database first; then this node drops what the
 //! write made stale, refreshes Redis and tells the other nodes.
+//! Hits, misses, evictions, Redis failures and invalidations are counted
+//! ([`CachedStore::stats`]) for the server's `/metrics`.
 
 mod bus;
 mod invalidation;

@@ -266,13 +266,14 @@ impl CachedStore {
         key: &KeyId,
     ) -> Result<Arc<Vec<VersionRecord>>, StoreError> {
         let slot = (tenant.clone(), *key);
-        let caching = self.use_caches();
-        if caching && let Some(v) = self.l1_get(&self.l1().versions, &slot) {
+        if self.use_caches()
+            && let Some(v) = self.l1_get(&self.l1().versions, &slot)
+        {
             return Ok(v);
         }
         let seen = self.l1().generation();
         let list = Arc::new(self.inner.list_versions(tenant, key).await?);
-        if caching && !list.is_empty() {
+        if self.caching() && !list.is_empty() {
             self.l1()
                 .fill(&self.l1().versions, seen, slot, list.clone());
         }
