@@ -142,9 +142,24 @@ pub async fn run_point(
     conns: usize,
     dur: Duration,
 ) -> Result<PointResult, Error> {
+    run_point_on(&[addr], token, generator, conns, dur).await
+}
+
+/// Like [`run_point`], with connection `i` going to `addrs[i % len]`
+/// (the load split evenly over several nodes).
+pub async fn run_point_on(
+    addrs: &[&str],
+    token: &str,
+    generator: &ReqGen,
+    conns: usize,
+    dur: Duration,
+) -> Result<PointResult, Error> {
+    if addrs.is_empty() {
+        return Err(Error::msg("no server to load"));
+    }
     let mut opened = Vec::with_capacity(conns);
-    for _ in 0..conns {
-        opened.push(Conn::open(addr, token).await?);
+    for i in 0..conns {
+        opened.push(Conn::open(addrs[i % addrs.len()], token).await?);
     }
     let start = Instant::now();
     let deadline = start + dur;

@@ -3,16 +3,22 @@
 //! runs the same operations in-process through the service layer, measures
 //! the raw aws-lc-rs rates, the behaviour with many keys, and reports a
 //! table, a JSON file and the generated section of docs/performance.md.
-//! Usually run through `bench/run`.
+//! `--scale-out` runs the scale-out benchmark of issue 3 instead
+//! ([`scaleout`]). Usually run through `bench/run`.
 
+mod dbs;
 mod error;
 mod http_load;
 mod inproc;
+mod lookup;
 mod machine;
 mod phases;
 mod raw;
 mod report;
 mod scale;
+mod scaleout;
+mod scaleout_report;
+mod seed;
 mod server;
 mod targets;
 mod workloads;
@@ -55,7 +61,8 @@ pub struct Args {
     /// Skip the in-process service benchmarks.
     #[arg(long)]
     pub skip_inproc: bool,
-    /// Only workloads whose name contains this text.
+    /// Only workloads (with --scale-out: stores) whose name contains this
+    /// text.
     #[arg(long)]
     pub only: Option<String>,
     /// Seconds per point (overrides the default 5 s / quick 2 s).
@@ -67,6 +74,23 @@ pub struct Args {
     /// Key counts for the scale test (default 1000,100000).
     #[arg(long, value_delimiter = ',')]
     pub scale_keys: Option<Vec<u64>>,
+    /// Run only the scale-out benchmark: SQLite vs PostgreSQL (vs MariaDB),
+    /// one node vs two, and lookup latency by store size.
+    #[arg(long)]
+    pub scale_out: bool,
+    /// Key counts for the scale-out lookup latency.
+    #[arg(long, value_delimiter = ',', default_value = "10000,1000000")]
+    pub lookup_keys: Vec<u64>,
+    /// Connections per scale-out point (split over the nodes).
+    #[arg(long, default_value_t = 32)]
+    pub scale_out_conns: usize,
+    /// PostgreSQL admin URL: the scale-out run creates and drops its
+    /// databases there.
+    #[arg(long, env = "TRESOR_TEST_POSTGRES_URL", value_name = "URL")]
+    pub postgres_admin_url: Option<String>,
+    /// MySQL/MariaDB admin URL (as above).
+    #[arg(long, env = "TRESOR_TEST_MYSQL_URL", value_name = "URL")]
+    pub mysql_admin_url: Option<String>,
 }
 
 impl Args {
@@ -102,7 +126,14 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(phases::run(args)) {
+    let run = async {
+        if args.scale_out {
+            scaleout::run(&args).await
+        } else {
+            phases::run(args).await
+        }
+    };
+    match rt.block_on(run) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tresor-bench: {e}");

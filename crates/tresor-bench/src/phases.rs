@@ -16,7 +16,7 @@ use crate::workloads::{self, Fixtures};
 use crate::{Args, Error, machine, raw, scale, targets};
 
 /// A random 64-hex-character bootstrap token.
-fn token() -> Result<String, Error> {
+pub fn token() -> Result<String, Error> {
     let mut b = [0u8; 32];
     SystemRandom::new()
         .fill(&mut b)
@@ -79,6 +79,8 @@ pub async fn run(args: Args) -> Result<(), Error> {
         data_dir: tmp.path().join("data"),
         token: token.clone(),
         database_url: args.database_url.clone(),
+        root_key: None,
+        env: Vec::new(),
     };
     let srv = ServerProc::spawn(&launch).await?;
     let mut conn = Conn::open(&srv.addr, &token).await?;

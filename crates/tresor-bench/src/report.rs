@@ -204,11 +204,17 @@ pub fn write_json(r: &Report, path: &Path) -> Result<(), Error> {
 /// Replaces the generated section of `doc` (appends it when the markers
 /// are missing).
 pub fn update_doc(doc: &Path, tables: &str) -> Result<(), Error> {
+    update_doc_between(doc, BEGIN, END, tables)
+}
+
+/// Replaces what lies between `begin` and `end` in `doc` (appends both
+/// markers and `tables` when they are missing).
+pub fn update_doc_between(doc: &Path, begin: &str, end: &str, tables: &str) -> Result<(), Error> {
     let text = std::fs::read_to_string(doc).unwrap_or_default();
-    let generated = format!("{BEGIN}\n\n{tables}\n{END}");
-    let new = match (text.find(BEGIN), text.find(END)) {
+    let generated = format!("{begin}\n\n{tables}\n{end}");
+    let new = match (text.find(begin), text.find(end)) {
         (Some(b), Some(e)) if e > b => {
-            format!("{}{generated}{}", &text[..b], &text[e + END.len()..])
+            format!("{}{generated}{}", &text[..b], &text[e + end.len()..])
         }
         _ => format!("{text}\n{generated}\n"),
     };

@@ -126,6 +126,8 @@ pub async fn run(args: &Args, token: &str, dur: Duration) -> Result<Vec<ScaleRow
             data_dir: data,
             token: token.to_owned(),
             database_url: None,
+            root_key: None,
+            env: Vec::new(),
         };
         let srv = ServerProc::spawn(&launch).await?;
         let gen_ = encrypt_random(ids.clone());

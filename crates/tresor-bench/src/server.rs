@@ -29,6 +29,11 @@ pub struct Launch {
     pub token: String,
     /// `None`: SQLite in the data dir.
     pub database_url: Option<String>,
+    /// `TRESOR_ROOT_KEY` (nodes of one cluster share it); `None`: the
+    /// root key file in the data dir.
+    pub root_key: Option<String>,
+    /// Further `TRESOR_*` settings.
+    pub env: Vec<(&'static str, String)>,
 }
 
 /// A free port on 127.0.0.1 (bound then released).
@@ -54,6 +59,10 @@ impl ServerProc {
         for v in ["TRESOR_CONFIG", "TRESOR_ROOT_KEY", "TRESOR_DATABASE_URL"] {
             cmd.env_remove(v);
         }
+        if let Some(k) = &launch.root_key {
+            cmd.env("TRESOR_ROOT_KEY", k);
+        }
+        cmd.envs(launch.env.iter().map(|(k, v)| (k, v)));
         cmd.env("TRESOR_BOOTSTRAP_TOKEN", &launch.token)
             .env("TRESOR_LOG_LEVEL", "warn")
             .env("TRESOR_SCHEDULER_INTERVAL_SECONDS", "0")

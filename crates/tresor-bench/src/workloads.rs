@@ -103,7 +103,8 @@ pub async fn setup(conn: &mut Conn) -> Result<Fixtures, Error> {
     })
 }
 
-fn fixed(method: &'static str, path: String, body: Option<Value>) -> ReqGen {
+/// The same request every time.
+pub fn fixed(method: &'static str, path: String, body: Option<Value>) -> ReqGen {
     let body = body.map(|b| Bytes::from(b.to_string()));
     Arc::new(move |_| Req {
         method,

@@ -14,6 +14,7 @@ use sqlx::postgres::{PgListener, PgPool};
 
 use crate::invalidation::{CHANNEL, Invalidation};
 use crate::l1::L1;
+use crate::stats::Counters;
 
 /// Wait between reconnection attempts.
 const RETRY: Duration = Duration::from_millis(500);
@@ -26,12 +27,15 @@ pub(crate) struct Shared {
     pub l1: L1,
     /// False while a configured bus is not subscribed.
     pub listening: AtomicBool,
+    /// What the caches count.
+    pub counters: Arc<Counters>,
 }
 
 impl Shared {
     /// Applies one bus message (lines of encoded invalidations).
     pub fn apply(&self, payload: &str) {
         for line in payload.lines() {
+            self.counters.invalidation_received();
             self.l1.invalidate(&Invalidation::decode(line));
         }
     }

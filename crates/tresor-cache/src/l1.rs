@@ -11,12 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use moka::notification::RemovalCause;
 use moka::sync::Cache;
 use tresor_core::{
     Alias, ApiKeyRecord, CertPrincipal, KeyId, KeyRecord, TenantId, TenantRecord, VersionRecord,
 };
 
 use crate::invalidation::Invalidation;
+use crate::stats::Counters;
 
 /// The L1 caches of one node.
 pub(crate) struct L1 {
@@ -43,27 +45,56 @@ impl std::fmt::Debug for L1 {
     }
 }
 
-fn cache<K, V>(max: u64, ttl: Duration) -> Cache<K, V>
+/// A cache that counts its evictions (size or age, not invalidations).
+fn cache<K, V>(max: u64, ttl: Duration, counters: &Arc<Counters>) -> Cache<K, V>
 where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    Cache::builder().max_capacity(max).time_to_live(ttl).build()
+    let counters = counters.clone();
+    Cache::builder()
+        .max_capacity(max)
+        .time_to_live(ttl)
+        .eviction_listener(move |_, _, cause: RemovalCause| {
+            if cause.was_evicted() {
+                counters.l1_evicted();
+            }
+        })
+        .build()
 }
 
 impl L1 {
-    /// Caches of at most `max` entries each, living at most `ttl`.
-    pub fn new(max: u64, ttl: Duration) -> Self {
+    /// Caches of at most `max` entries each, living at most `ttl`;
+    /// evictions are counted in `counters`.
+    pub fn new(max: u64, ttl: Duration, counters: &Arc<Counters>) -> Self {
         Self {
             generation: AtomicU64::new(0),
-            keys: cache(max, ttl),
-            aliases: cache(max, ttl),
-            versions: cache(max, ttl),
-            api_keys: cache(max, ttl),
-            certs: cache(max, ttl),
-            tenants: cache(max, ttl),
-            l2_stale: cache(max, ttl),
+            keys: cache(max, ttl, counters),
+            aliases: cache(max, ttl, counters),
+            versions: cache(max, ttl, counters),
+            api_keys: cache(max, ttl, counters),
+            certs: cache(max, ttl, counters),
+            tenants: cache(max, ttl, counters),
+            // Bookkeeping, not cached data: not counted.
+            l2_stale: Cache::builder().max_capacity(max).time_to_live(ttl).build(),
         }
+    }
+
+    /// Entries in the data caches (after running moka's pending
+    /// maintenance, which also delivers due eviction notifications).
+    pub fn entries(&self) -> u64 {
+        self.keys.run_pending_tasks();
+        self.aliases.run_pending_tasks();
+        self.versions.run_pending_tasks();
+        self.api_keys.run_pending_tasks();
+        self.certs.run_pending_tasks();
+        self.tenants.run_pending_tasks();
+        self.keys.entry_count()
+            + self.aliases.entry_count()
+            + self.versions.entry_count()
+            + self.api_keys.entry_count()
+            + self.certs.entry_count()
+            + self.tenants.entry_count()
     }
 
     /// The generation to pass to [`L1::fill`] (read it before the source).
@@ -115,5 +146,49 @@ impl L1 {
         self.api_keys.invalidate_all();
         self.certs.invalidate_all();
         self.tenants.invalidate_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::bus::Shared;
+    use crate::stats::CacheStatsHandle;
+
+    fn tenant(i: usize) -> TenantRecord {
+        TenantRecord {
+            id: TenantId::parse(&format!("t{i}")).unwrap(),
+            display_name: String::new(),
+            created_at: tresor_core::Timestamp::from_unix_micros(0),
+        }
+    }
+
+    #[test]
+    fn evictions_and_entries_are_counted() {
+        let counters = Arc::new(Counters::default());
+        let shared = Arc::new(Shared {
+            l1: L1::new(2, Duration::from_secs(60), &counters),
+            listening: std::sync::atomic::AtomicBool::new(true),
+            counters,
+        });
+        let stats = CacheStatsHandle {
+            shared: shared.clone(),
+            l2_enabled: false,
+        };
+        for i in 0..10 {
+            let t = tenant(i);
+            shared.l1.tenants.insert(t.id.clone(), t);
+            shared.l1.tenants.run_pending_tasks();
+        }
+        let s = stats.snapshot();
+        assert!(s.l1_entries <= 2, "{s:?}");
+        assert!(s.l1_evictions >= 8, "bounded by size: {s:?}");
+        // An invalidation is not an eviction.
+        let before = s.l1_evictions;
+        shared.l1.clear();
+        shared.l1.tenants.run_pending_tasks();
+        let s = stats.snapshot();
+        assert_eq!((s.l1_entries, s.l1_evictions), (0, before), "{s:?}");
     }
 }

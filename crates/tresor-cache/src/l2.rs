@@ -8,12 +8,14 @@
 //! Redis is skipped for a moment (the database answers instead) and the
 //! connection manager reconnects on the next try.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use tresor_core::{Alias, KeyId, KeyRecord, TenantId, TenantRecord};
+
+use crate::stats::Counters;
 
 /// Longest wait for one Redis call.
 const OP_TIMEOUT: Duration = Duration::from_millis(250);
@@ -44,6 +46,7 @@ pub(crate) struct L2 {
     ttl_secs: u64,
     script: Script,
     skip_until: Mutex<Option<Instant>>,
+    counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for L2 {
@@ -67,8 +70,13 @@ fn tenant_slot(tenant: &TenantId) -> String {
 }
 
 impl L2 {
-    /// A lazily connecting client for `url` (nothing is contacted yet).
-    pub fn new(client: redis::Client, ttl: Duration) -> redis::RedisResult<Self> {
+    /// A lazily connecting client for `url` (nothing is contacted yet);
+    /// hits, misses and failures are counted in `counters`.
+    pub fn new(
+        client: redis::Client,
+        ttl: Duration,
+        counters: Arc<Counters>,
+    ) -> redis::RedisResult<Self> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(OP_TIMEOUT))
             .set_response_timeout(Some(OP_TIMEOUT))
@@ -79,6 +87,7 @@ impl L2 {
             ttl_secs: ttl.as_secs().max(1),
             script: Script::new(SET_IF_NEWER),
             skip_until: Mutex::new(None),
+            counters,
         })
     }
 
@@ -95,6 +104,7 @@ impl L2 {
     }
 
     fn failed(&self, what: &str, error: &dyn std::fmt::Display) {
+        self.counters.redis_error();
         let mut g = self.skip_until.lock().unwrap_or_else(|e| e.into_inner());
         if g.is_none() {
             tracing::warn!(%error, what, "Redis cache unavailable; using the database");
@@ -123,12 +133,22 @@ impl L2 {
         }
     }
 
+    /// A cached value (counted as a hit, a miss or a fallback).
     async fn get_text(&self, slot: String) -> Option<String> {
         let mut c = self.conn.clone();
-        self.call("get", async move { c.get::<_, Option<String>>(slot).await })
-            .await
-            .ok()
-            .flatten()
+        let got = self
+            .call("get", async move { c.get::<_, Option<String>>(slot).await })
+            .await;
+        match got {
+            Ok(v) => {
+                self.counters.l2(v.is_some());
+                v
+            }
+            Err(Unavailable) => {
+                self.counters.redis_fallback();
+                None
+            }
+        }
     }
 
     /// A cached key record.

@@ -21,6 +21,7 @@ use crate::invalidation::{CHANNEL, Invalidation};
 use crate::l1::L1;
 use crate::l2::L2;
 use crate::settings::{CacheSettings, POLL_TTL};
+use crate::stats::{CacheStatsHandle, Counters};
 
 /// How this node hears about other nodes' changes.
 #[derive(Debug, Clone)]
@@ -97,15 +98,20 @@ impl CachedStore {
             (Topology::Shared, None) => settings.ttl.min(POLL_TTL),
             _ => settings.ttl,
         };
+        let counters = Arc::new(Counters::default());
         let shared = Arc::new(Shared {
             l1: L1::new(
                 settings.max_entries.max(1),
                 ttl.max(Duration::from_millis(1)),
+                &counters,
             ),
             listening: AtomicBool::new(true),
+            counters: counters.clone(),
         });
         let l2 = match &client {
-            Some(c) => Some(L2::new(c.clone(), settings.ttl).map_err(CacheError::RedisUrl)?),
+            Some(c) => {
+                Some(L2::new(c.clone(), settings.ttl, counters).map_err(CacheError::RedisUrl)?)
+            }
             None => None,
         };
         let mut tasks = Vec::new();
@@ -152,8 +158,41 @@ impl CachedStore {
         self.shared.l1.clear();
     }
 
+    /// A handle on this cache's counters (for `/metrics`).
+    pub fn stats(&self) -> CacheStatsHandle {
+        CacheStatsHandle {
+            shared: self.shared.clone(),
+            l2_enabled: self.l2.is_some(),
+        }
+    }
+
     fn l1(&self) -> &L1 {
         &self.shared.l1
+    }
+
+    fn counters(&self) -> &Counters {
+        &self.shared.counters
+    }
+
+    /// Whether reads may use the caches now; counts a bypass when not.
+    fn use_caches(&self) -> bool {
+        let on = self.caching();
+        if !on {
+            self.counters().bypassed();
+        }
+        on
+    }
+
+    /// Looks `k` up in an L1 cache, counting a hit or a miss.
+    fn l1_get<K, V, Q>(&self, cache: &moka::sync::Cache<K, V>, k: &Q) -> Option<V>
+    where
+        K: std::hash::Hash + Eq + Send + Sync + std::borrow::Borrow<Q> + 'static,
+        V: Clone + Send + Sync + 'static,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let found = cache.get(k);
+        self.counters().l1(found.is_some());
+        found
     }
 
     /// Redis, when configured and the node is caching.
@@ -188,11 +227,11 @@ impl CachedStore {
         tenant: &TenantId,
         id: &KeyId,
     ) -> Result<Option<KeyRecord>, StoreError> {
-        if !self.caching() {
+        if !self.use_caches() {
             return self.inner.get_key(tenant, id).await;
         }
         let slot = (tenant.clone(), *id);
-        if let Some(k) = self.l1().keys.get(&slot) {
+        if let Some(k) = self.l1_get(&self.l1().keys, &slot) {
             return Ok(Some(k));
         }
         let seen = self.l1().generation();
@@ -227,8 +266,8 @@ impl CachedStore {
         key: &KeyId,
     ) -> Result<Arc<Vec<VersionRecord>>, StoreError> {
         let slot = (tenant.clone(), *key);
-        if self.caching()
-            && let Some(v) = self.l1().versions.get(&slot)
+        if self.use_caches()
+            && let Some(v) = self.l1_get(&self.l1().versions, &slot)
         {
             return Ok(v);
         }
@@ -303,10 +342,10 @@ impl Store for CachedStore {
     }
 
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
-        if !self.caching() {
+        if !self.use_caches() {
             return self.inner.get_tenant(id).await;
         }
-        if let Some(t) = self.l1().tenants.get(id) {
+        if let Some(t) = self.l1_get(&self.l1().tenants, id) {
             return Ok(Some(t));
         }
         let seen = self.l1().generation();
@@ -345,11 +384,11 @@ impl Store for CachedStore {
         tenant: &TenantId,
         alias: &Alias,
     ) -> Result<Option<KeyRecord>, StoreError> {
-        if !self.caching() {
+        if !self.use_caches() {
             return self.inner.get_key_by_alias(tenant, alias).await;
         }
         let slot = (tenant.clone(), alias.clone());
-        let mut known = self.l1().aliases.get(&slot);
+        let mut known = self.l1_get(&self.l1().aliases, &slot);
         if known.is_none()
             && let Some(l2) = self.l2()
         {
@@ -414,10 +453,10 @@ impl Store for CachedStore {
     }
 
     async fn get_api_key_by_hash(&self, hash: &[u8]) -> Result<Option<ApiKeyRecord>, StoreError> {
-        if !self.caching() {
+        if !self.use_caches() {
             return self.inner.get_api_key_by_hash(hash).await;
         }
-        if let Some(k) = self.l1().api_keys.get(hash) {
+        if let Some(k) = self.l1_get(&self.l1().api_keys, hash) {
             return Ok(Some(k));
         }
         let seen = self.l1().generation();
@@ -445,10 +484,10 @@ impl Store for CachedStore {
         &self,
         subject_cn: &str,
     ) -> Result<Vec<CertPrincipal>, StoreError> {
-        if !self.caching() {
+        if !self.use_caches() {
             return self.inner.find_cert_principals(subject_cn).await;
         }
-        if let Some(v) = self.l1().certs.get(subject_cn) {
+        if let Some(v) = self.l1_get(&self.l1().certs, subject_cn) {
             return Ok(v.as_ref().clone());
         }
         let seen = self.l1().generation();

@@ -1,7 +1,10 @@
 //! Prometheus metrics: one [`Registry`] per server instance (no global
 //! recorder), HTTP request counters and latencies labelled by the matched
 //! route template, and service operation counters fed through
-//! [`OpObserver`]. Labels never carry ids, aliases or other request data.
+//! [`OpObserver`], and the metadata cache's counters ([`cache`]). Labels
+//! never carry ids, aliases or other request data.
+
+mod cache;
 
 use std::fmt;
 use std::time::Duration;
@@ -203,6 +206,12 @@ impl Metrics {
             operation_duration,
             provider_up,
         }
+    }
+
+    /// Exports the metadata cache's counters (read at each scrape).
+    pub fn register_cache(&mut self, stats: tresor_cache::CacheStatsHandle) {
+        self.registry
+            .register_collector(Box::new(cache::CacheCollector(stats)));
     }
 
     /// Records a provider's last health probe (the label is its configured

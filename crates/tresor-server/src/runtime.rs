@@ -300,7 +300,11 @@ async fn build(
     connected: Option<Arc<tresor_pkcs11::Pkcs11Provider>>,
     store: &OpenStore,
 ) -> Result<Started, StartError> {
-    let metrics = Arc::new(Metrics::new());
+    let mut metrics = Metrics::new();
+    if let Some(stats) = &store.cache_stats {
+        metrics.register_cache(stats.clone());
+    }
+    let metrics = Arc::new(metrics);
     let observer: Arc<dyn OpObserver> = metrics.clone();
     let kms = Kms::new(
         store.store.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tresor_cache::{CacheSettings, CachedStore, Topology};
+use tresor_cache::{CacheSettings, CacheStatsHandle, CachedStore, Topology};
 use tresor_core::{ProviderId, ProviderStateStore, Store, StoreError};
 use tresor_store::{PoolOptions, SqliteOptions, SqliteStore, StoreOptions, Synchronous};
 
@@ -16,6 +16,8 @@ use crate::config::{Config, SqliteSync};
 pub(crate) struct OpenStore {
     pub store: Arc<dyn Store>,
     pub state: Arc<dyn ProviderStateStore>,
+    /// The cache's counters (`None` with `cache_enabled = false`).
+    pub cache_stats: Option<CacheStatsHandle>,
     sqlite: Option<Arc<SqliteStore>>,
 }
 
@@ -30,9 +32,11 @@ impl OpenStore {
         let url = config.database_url.as_str();
         if url.starts_with("sqlite:") {
             let s = Arc::new(SqliteStore::open_url(url, &sqlite_opts).await?);
+            let (store, cache_stats) = cached(config, s.clone()).await?;
             return Ok(Self {
-                store: cached(config, s.clone()).await?,
+                store,
                 state: s.clone(),
+                cache_stats,
                 sqlite: Some(s),
             });
         }
@@ -43,9 +47,12 @@ impl OpenStore {
                 .with_pool(pool_options(config)),
         )
         .await?;
+        let state = Arc::new(StateOf(store.clone()));
+        let (store, cache_stats) = cached(config, store).await?;
         Ok(Self {
-            state: Arc::new(StateOf(store.clone())),
-            store: cached(config, store).await?,
+            state,
+            store,
+            cache_stats,
             sqlite: None,
         })
     }
@@ -61,9 +68,13 @@ impl OpenStore {
 /// `store` behind the metadata cache, unless `cache_enabled = false`.
 /// PostgreSQL nodes hear each other over `LISTEN/NOTIFY`; MySQL/MariaDB
 /// nodes over Redis pub/sub, or else by a one-second in-process TTL.
-async fn cached(config: &Config, store: Arc<dyn Store>) -> Result<Arc<dyn Store>, StoreError> {
+/// Also returns the cache's counters.
+async fn cached(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> Result<(Arc<dyn Store>, Option<CacheStatsHandle>), StoreError> {
     if !config.cache_enabled {
-        return Ok(store);
+        return Ok((store, None));
     }
     let url = config.database_url.as_str();
     let topology = if url.starts_with("sqlite:") {
@@ -83,7 +94,8 @@ async fn cached(config: &Config, store: Arc<dyn Store>) -> Result<Arc<dyn Store>
     let cache = CachedStore::new(store, &settings, topology)
         .await
         .map_err(|e| StoreError::Backend(Box::new(e)))?;
-    Ok(Arc::new(cache))
+    let stats = cache.stats();
+    Ok((Arc::new(cache), Some(stats)))
 }
 
 /// The connection-pool settings of `config` (for database servers).

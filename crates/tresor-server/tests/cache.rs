@@ -12,71 +12,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::pg::PgDb as Db;
+use common::db::Db;
+use common::redis::{RedisServer, free_port};
 use common::{Api, BOOTSTRAP_TOKEN};
 use serde_json::json;
 use sqlx::{Connection, PgConnection, Row};
 use tresor_server::Config;
 use tresor_server::config::SecretString;
-
-/// A throw-away `redis-server` on a free port, killed on drop.
-struct RedisServer {
-    child: Child,
-    url: String,
-}
-
-impl RedisServer {
-    fn start() -> Option<Self> {
-        if std::env::var("TRESOR_TEST_REDIS_URL").is_err() {
-            println!("skipped: TRESOR_TEST_REDIS_URL not set");
-            return None;
-        }
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(["--bind", "127.0.0.1"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (install the redis-server package)");
-        let url = format!("redis://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Self { child, url })
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn node_config(dir: &std::path::Path, url: &str, root_key: &str, redis: Option<&str>) -> Config {
     let mut c = Config::for_data_dir(dir);
@@ -201,7 +145,7 @@ async fn two_nodes_with_redis_cache() {
     let Some(mut redis) = RedisServer::start() else {
         return;
     };
-    let Some(db) = Db::create("tresor_cache").await else {
+    let Some(db) = Db::postgres("tresor_cache").await else {
         return;
     };
     let root = root_key();

@@ -10,8 +10,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
-pub mod pg;
+pub mod cluster;
+pub mod db;
 pub mod pki;
+pub mod redis;
 mod server;
 pub mod softhsm;
 pub mod test_ca;
