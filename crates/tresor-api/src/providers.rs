@@ -1,6 +1,7 @@
 //! Provider registry bodies: listings, capabilities, queries, and
-//! registering an existing provider-side key. No body ever carries a
-//! provider's configuration or credentials.
+//! registering an existing provider-side key, run-time provider
+//! registration. No body ever carries a provider's credentials (a
+//! registration names the variable or file that holds them).
 
 use std::collections::BTreeMap;
 
@@ -76,4 +77,33 @@ pub struct RegisterKeyRequest {
     pub operations: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// `POST /v1/providers`: register a provider at run time (platform admins).
+/// `config` is the kind's typed configuration; credentials are named
+/// (`token_env`, `token_file`, `pin_file`), never given inline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterProviderRequest {
+    /// The new provider's id, e.g. `central`.
+    pub id: String,
+    /// `remote` or `pkcs11`.
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+}
+
+/// A run-time registration as stored (`GET /v1/providers/registered`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredProviderResponse {
+    pub id: String,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+}
+
+/// `GET /v1/providers/registered`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegisteredProviderListResponse {
+    pub providers: Vec<RegisteredProviderResponse>,
 }

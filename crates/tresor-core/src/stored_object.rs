@@ -22,17 +22,21 @@ pub enum ObjectKind {
     Quota,
     /// A tenant setting such as the preferred secret store.
     Preference,
+    /// A provider registered at run time (deployment-wide: kept under the
+    /// platform tenant, id = the provider id).
+    ProviderConfig,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 7] = [
         ObjectKind::Container,
         ObjectKind::Order,
         ObjectKind::Consumer,
         ObjectKind::Acl,
         ObjectKind::Quota,
         ObjectKind::Preference,
+        ObjectKind::ProviderConfig,
     ];
 
     /// Stored name.
@@ -44,6 +48,7 @@ impl ObjectKind {
             ObjectKind::Acl => "acl",
             ObjectKind::Quota => "quota",
             ObjectKind::Preference => "preference",
+            ObjectKind::ProviderConfig => "provider",
         }
     }
 

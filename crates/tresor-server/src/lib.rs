@@ -14,6 +14,7 @@ mod leader;
 mod listener;
 pub mod logging;
 pub mod metrics;
+pub mod provider_factory;
 pub mod providers_config;
 pub mod runtime;
 pub mod siem;

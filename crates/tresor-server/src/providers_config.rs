@@ -6,8 +6,15 @@
 //!   register provider `hsm`;
 //! - `TRESOR_PKCS11_CONFIGS_JSON` registers several (`[{"id", "module_path",
 //!   "token_label" | "slot", "pin" | "pin_file", ...}]`);
+//! - `TRESOR_REMOTE_CONFIGS_JSON` registers remote Tresors (`[{"id",
+//!   "url", "tenant"?, "token_env" | "token_file", "ca_file"?,
+//!   "client_cert"?, "client_key"?, "timeout_seconds"?}]`, see
+//!   [`tresor_remote::RemoteConfig`]);
 //! - `TRESOR_DEFAULT_PROVIDER` names the default for new keys (default
 //!   `software`).
+//!
+//! Platform admins can also register providers at run time (`POST
+//! /v1/providers`, [`crate::provider_factory`]).
 //!
 //! A PKCS#11 provider that cannot connect at start does not stop the
 //! server: it is registered as down (an [`UnavailableProvider`]), so its
@@ -29,6 +36,8 @@ use crate::config::ConfigError;
 pub struct ProvidersConfig {
     /// PKCS#11 tokens, each its own provider.
     pub pkcs11: Vec<Pkcs11Config>,
+    /// Remote Tresors, each its own provider.
+    pub remote: Vec<tresor_remote::RemoteConfig>,
     /// Default provider for new keys (`None`: `software`).
     pub default_provider: Option<ProviderId>,
 }
@@ -56,12 +65,18 @@ impl ProvidersConfig {
                 .map_err(|e| bad("TRESOR_PKCS11_CONFIGS_JSON", e.to_string()))?;
             pkcs11.extend(list);
         }
+        let remote = match set("TRESOR_REMOTE_CONFIGS_JSON") {
+            Some(json) => tresor_remote::RemoteConfig::list_from_json(&json)
+                .map_err(|e| bad("TRESOR_REMOTE_CONFIGS_JSON", e.to_string()))?,
+            None => Vec::new(),
+        };
         let default_provider = set("TRESOR_DEFAULT_PROVIDER")
             .map(|s| ProviderId::parse(s.trim()))
             .transpose()
             .map_err(|e| bad("TRESOR_DEFAULT_PROVIDER", e.to_string()))?;
         let config = Self {
             pkcs11,
+            remote,
             default_provider,
         };
         config.validate()?;
@@ -71,14 +86,18 @@ impl ProvidersConfig {
     /// Ids are unique and `software` stays the software keystore's.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut seen = vec![SoftwareProvider::default_id()];
-        for c in &self.pkcs11 {
-            if seen.contains(&c.id) {
+        let ids = self
+            .pkcs11
+            .iter()
+            .map(|c| &c.id)
+            .chain(self.remote.iter().map(|c| &c.id));
+        for id in ids {
+            if seen.contains(id) {
                 return Err(ConfigError::Inconsistent(format!(
-                    "provider id '{}' is configured twice",
-                    c.id
+                    "provider id '{id}' is configured twice"
                 )));
             }
-            seen.push(c.id.clone());
+            seen.push(id.clone());
         }
         match &self.default_provider {
             Some(d) if !seen.contains(d) => Err(ConfigError::Inconsistent(format!(
@@ -124,6 +143,23 @@ pub(crate) async fn registry(
                     "pkcs11",
                     true,
                     "could not connect at start",
+                )));
+            }
+        }
+    }
+    for c in &config.remote {
+        match tresor_remote::RemoteProvider::new(c) {
+            Ok(p) => {
+                tracing::info!(provider = %c.id, url = %c.url, "remote provider registered");
+                registry.register(Arc::new(p));
+            }
+            Err(e) => {
+                tracing::error!(provider = %c.id, error = %e, "remote provider cannot be built: starting with it marked down");
+                registry.register(Arc::new(UnavailableProvider::new(
+                    c.id.clone(),
+                    "remote",
+                    false,
+                    "could not be built at start",
                 )));
             }
         }

@@ -240,6 +240,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         ))
     });
     crate::evidence_runtime::spawn_checkpoints(&config, &kms, stop_rx.clone());
+    tokio::spawn(provider_sync_loop(kms.clone(), stop_rx.clone()));
     let node_id = leader::new_node_id();
     let sinks_lease = Leadership::named(
         crate::siem::SINKS_LEASE,
@@ -320,6 +321,12 @@ async fn build(
         },
         Some(observer),
     );
+    kms.set_provider_factory(Arc::new(crate::provider_factory::ServerProviderFactory));
+    match kms.sync_providers().await {
+        Ok(n) if n > 0 => tracing::info!(count = n, "providers registered at run time loaded"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "registered providers could not be loaded"),
+    }
     crate::siem::register(&kms, &config.audit_sinks, |k| std::env::var(k).ok())?;
     kms.register_alert_source(Arc::new(tresor_service::discovery::alerts::DiscoveryAlerts));
     kms.register_alert_source(Arc::new(
@@ -391,6 +398,27 @@ async fn start_due_discovery(kms: &Kms) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot start scheduled discovery scans"),
+    }
+}
+
+/// How often a node picks up providers registered (or unregistered) on
+/// another node.
+const PROVIDER_SYNC_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Keeps this node's provider registry in line with the stored run-time
+/// registrations, until stopped.
+async fn provider_sync_loop(kms: Kms, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(PROVIDER_SYNC_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = listener::stopped(&mut stop) => break,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = kms.sync_providers().await {
+            tracing::warn!(error = %e, "provider registry sync failed");
+        }
     }
 }
 

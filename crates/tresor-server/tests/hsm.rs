@@ -39,6 +39,7 @@ async fn keys_on_the_hsm_over_rest() {
     let data = tempfile::tempdir().unwrap();
     let providers = ProvidersConfig {
         pkcs11: vec![hsm_config("hsm", LABEL, 4)],
+        remote: Vec::new(),
         default_provider: Some(ProviderId::parse("hsm").unwrap()),
     };
     let (server, api) = start(data.path(), providers).await;
@@ -169,6 +170,7 @@ async fn a_token_down_at_start_fails_fast() {
     let data = tempfile::tempdir().unwrap();
     let providers = ProvidersConfig {
         pkcs11: vec![hsm_config("hsm-gone", "no-such-token", 4)],
+        remote: Vec::new(),
         default_provider: Some(ProviderId::parse("hsm-gone").unwrap()),
     };
     let (server, api) = start(data.path(), providers).await;

@@ -63,6 +63,7 @@ async fn ca_keys_sign_inside_softhsm() {
     let mut config = config_for(data.path(), None);
     config.providers = ProvidersConfig {
         pkcs11: vec![cfg],
+        remote: Vec::new(),
         default_provider: None,
     };
     let server = tresor_server::start(config).await.expect("server start");

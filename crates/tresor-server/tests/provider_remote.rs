@@ -15,6 +15,7 @@ use tresor_provider_tests::Claims;
 use tresor_remote::{RemoteConfig, RemoteProvider};
 
 /// What keeps a case's remote server alive.
+#[derive(Debug)]
 pub struct Remote {
     _server: Owned,
     _dir: tempfile::TempDir,

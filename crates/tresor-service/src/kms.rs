@@ -41,6 +41,12 @@ impl ProviderRegistry {
         self.providers.insert(p.id().clone(), p);
     }
 
+    /// Removes a provider other than the default; `false` when there is no
+    /// such provider or it is the default.
+    pub fn unregister(&mut self, id: &ProviderId) -> bool {
+        *id != self.default && self.providers.remove(id).is_some()
+    }
+
     /// Looks a provider up.
     pub fn get(&self, id: &ProviderId) -> Option<&Arc<dyn Provider>> {
         self.providers.get(id)
@@ -77,7 +83,9 @@ pub struct Kms {
 #[derive(Debug)]
 struct Inner {
     store: Arc<dyn Store>,
-    providers: ProviderRegistry,
+    /// Swapped whole when a provider is registered at run time; readers
+    /// take a snapshot.
+    providers: std::sync::RwLock<Arc<ProviderRegistry>>,
     clock: Arc<dyn Clock>,
     audit: AuditWriter,
     evidence: crate::checkpoints::EvidenceState,
@@ -85,6 +93,7 @@ struct Inner {
     alert_sources: crate::alerts::AlertSources,
     config: KmsConfig,
     observer: Option<Arc<dyn OpObserver>>,
+    registration: crate::provider_registration::Registration,
 }
 
 impl Kms {
@@ -101,7 +110,7 @@ impl Kms {
         Self {
             inner: Arc::new(Inner {
                 store,
-                providers,
+                providers: std::sync::RwLock::new(Arc::new(providers)),
                 clock,
                 audit,
                 evidence: Default::default(),
@@ -109,6 +118,7 @@ impl Kms {
                 alert_sources: Default::default(),
                 config,
                 observer,
+                registration: Default::default(),
             }),
         }
     }
@@ -129,6 +139,10 @@ impl Kms {
         &self.inner.alert_sources
     }
 
+    pub(crate) fn registration(&self) -> &crate::provider_registration::Registration {
+        &self.inner.registration
+    }
+
     pub(crate) fn sinks(&self) -> &crate::sinks::SinkSet {
         &self.inner.sinks
     }
@@ -138,9 +152,24 @@ impl Kms {
         &self.inner.config
     }
 
-    /// The provider registry.
-    pub fn providers(&self) -> &ProviderRegistry {
-        &self.inner.providers
+    /// A snapshot of the provider registry.
+    pub fn providers(&self) -> Arc<ProviderRegistry> {
+        match self.inner.providers.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Changes the registry (run-time registration); `f` sees a copy.
+    pub(crate) fn update_providers<T>(&self, f: impl FnOnce(&mut ProviderRegistry) -> T) -> T {
+        let mut guard = match self.inner.providers.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = (**guard).clone();
+        let out = f(&mut next);
+        *guard = Arc::new(next);
+        out
     }
 
     /// Current time from the clock port.
@@ -148,10 +177,10 @@ impl Kms {
         self.inner.clock.now()
     }
 
-    pub(crate) fn provider(&self, id: &ProviderId) -> Result<&Arc<dyn Provider>> {
-        self.inner
-            .providers
+    pub(crate) fn provider(&self, id: &ProviderId) -> Result<Arc<dyn Provider>> {
+        self.providers()
             .get(id)
+            .cloned()
             .ok_or(ServiceError::Internal("key refers to an unknown provider"))
     }
 

@@ -111,7 +111,7 @@ fn rank(p: &Arc<dyn Provider>, default: &ProviderId) -> (bool, bool, ProviderId)
 }
 
 impl Kms {
-    async fn info(&self, p: &Arc<dyn Provider>) -> ProviderInfo {
+    pub(crate) async fn info(&self, p: &Arc<dyn Provider>) -> ProviderInfo {
         ProviderInfo {
             id: p.id().clone(),
             kind: p.kind(),
@@ -121,9 +121,10 @@ impl Kms {
         }
     }
 
-    fn lookup(&self, id: &ProviderId) -> Result<&Arc<dyn Provider>> {
+    fn lookup(&self, id: &ProviderId) -> Result<Arc<dyn Provider>> {
         self.providers()
             .get(id)
+            .cloned()
             .ok_or(ServiceError::NotFound { what: "provider" })
     }
 
@@ -154,7 +155,7 @@ impl Kms {
         op.object(id);
         let result = async {
             allowed?;
-            Ok(self.info(self.lookup(id)?).await)
+            Ok(self.info(&self.lookup(id)?).await)
         }
         .await;
         self.finish(op, result).await
@@ -207,7 +208,7 @@ impl Kms {
             allowed?;
             let mut out = Vec::new();
             for p in self.matching(query) {
-                out.push(self.info(p).await);
+                out.push(self.info(&p).await);
             }
             Ok(out)
         }
@@ -228,7 +229,7 @@ impl Kms {
         let result = async {
             allowed?;
             for p in self.matching(query) {
-                let info = self.info(p).await;
+                let info = self.info(&p).await;
                 if info.healthy {
                     return Ok(info);
                 }
@@ -243,16 +244,17 @@ impl Kms {
     }
 
     /// Providers whose capabilities cover the query, in best-match order.
-    fn matching(&self, query: &ProviderQuery) -> Vec<&Arc<dyn Provider>> {
+    fn matching(&self, query: &ProviderQuery) -> Vec<Arc<dyn Provider>> {
         let ops = query
             .operations
             .clone()
             .unwrap_or_else(|| query.algorithm.default_operations());
-        let default = self.providers().default_id();
-        let mut found: Vec<_> = self
-            .providers()
+        let registry = self.providers();
+        let default = registry.default_id();
+        let mut found: Vec<_> = registry
             .all()
             .filter(|p| p.capabilities().supports(query.algorithm, &ops))
+            .cloned()
             .collect();
         found.sort_by_key(|p| rank(p, default));
         found
@@ -264,9 +266,9 @@ impl Kms {
             .operations
             .clone()
             .unwrap_or_else(|| spec.algorithm.default_operations());
+        let registry = self.providers();
         if let Some(id) = &spec.provider {
-            let p = self
-                .providers()
+            let p = registry
                 .get(id)
                 .ok_or_else(|| ServiceError::invalid("provider", "no such provider"))?;
             if !p.capabilities().supports(spec.algorithm, &ops) {
@@ -280,8 +282,8 @@ impl Kms {
             }
             return Ok((id.clone(), Binding::Explicit));
         }
-        let default = self.providers().default_id();
-        if let Some(p) = self.providers().get(default) {
+        let default = registry.default_id();
+        if let Some(p) = registry.get(default) {
             if p.capabilities().supports(spec.algorithm, &ops) {
                 return Ok((default.clone(), Binding::Default));
             }

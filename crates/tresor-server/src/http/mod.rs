@@ -119,8 +119,15 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/audit", get(admin::list_audit))
         .route("/v1/audit/verify", post(admin::verify_audit));
     let providers = Router::new()
-        .route("/v1/providers", get(providers::list_providers))
-        .route("/v1/providers/{id}", get(providers::get_provider))
+        .route(
+            "/v1/providers",
+            get(providers::list_providers).post(providers::register_provider),
+        )
+        .route("/v1/providers/registered", get(providers::list_registered))
+        .route(
+            "/v1/providers/{id}",
+            get(providers::get_provider).delete(providers::unregister_provider),
+        )
         .route(
             "/v1/providers/{id}/capabilities",
             get(providers::capabilities),

@@ -158,3 +158,51 @@ pub async fn register_key(
     let d = s.kms.register_key(&c, spec, &label).await?;
     Ok((StatusCode::CREATED, Json(convert::key_details(d))))
 }
+
+#[utoipa::path(post, path = "/v1/providers", tag = "providers", request_body = api::RegisterProviderRequest,
+    responses((status = 201, description = "Registered, reachable and stored", body = api::ProviderResponse),
+        (status = 409, description = "A provider with that id exists", body = api::ErrorResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn register_provider(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(r): Json<api::RegisterProviderRequest>,
+) -> Created<api::ProviderResponse> {
+    let id = convert::parse_provider(&r.id)?;
+    let info = s.kms.register_provider(&c, id, &r.kind, r.config).await?;
+    Ok((StatusCode::CREATED, Json(convert::provider_response(info))))
+}
+
+#[utoipa::path(get, path = "/v1/providers/registered", tag = "providers",
+    responses((status = 200, description = "Run-time registrations (platform admins)", body = api::RegisteredProviderListResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn list_registered(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+) -> Res<api::RegisteredProviderListResponse> {
+    let list = s.kms.list_registered_providers(&c).await?;
+    Ok(Json(api::RegisteredProviderListResponse {
+        providers: list
+            .into_iter()
+            .map(|r| api::RegisteredProviderResponse {
+                id: r.id.to_string(),
+                kind: r.kind,
+                config: r.config,
+            })
+            .collect(),
+    }))
+}
+
+#[utoipa::path(delete, path = "/v1/providers/{id}", tag = "providers", params(ProviderPath),
+    responses((status = 204, description = "Unregistered"),
+        (status = 409, description = "Keys are bound to it", body = api::ErrorResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn unregister_provider(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(p): Path<ProviderPath>,
+) -> Result<StatusCode, AppError> {
+    let id = convert::parse_provider(&p.id)?;
+    s.kms.unregister_provider(&c, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
