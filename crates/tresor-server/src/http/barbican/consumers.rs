@@ -94,6 +94,43 @@ pub(super) fn container_consumer_json(c: &ConsumerInfo) -> Value {
     })
 }
 
+/// Registers (`add`) or removes a consumer and answers with the object.
+async fn change(s: &AppState, p: &Project, target: Target, consumer: Consumer, add: bool) -> Res {
+    if add {
+        s.kms.register_consumer(&p.caller, target, consumer).await?;
+    } else {
+        s.kms.remove_consumer(&p.caller, target, consumer).await?;
+    }
+    let body = match target {
+        Target::Secret(id) => secret_json(&p.refs, &s.kms.get_secret(&p.caller, &id).await?),
+        Target::Container(id) => {
+            container_json(&p.refs, &s.kms.get_container(&p.caller, &id).await?)
+        }
+    };
+    Ok(json_response(StatusCode::OK, body))
+}
+
+/// A page of a target's consumers in the target's JSON form.
+async fn list(s: &AppState, p: &Project, target: Target, q: PageQuery) -> Res {
+    let (offset, limit) = page(q.offset, q.limit)?;
+    let (items, total) = s
+        .kms
+        .list_consumers(&p.caller, target, offset, limit)
+        .await?;
+    let (shape, collection): (fn(&ConsumerInfo) -> Value, _) = match target {
+        Target::Secret(_) => (secret_consumer_json, "secrets"),
+        Target::Container(_) => (container_consumer_json, "containers"),
+    };
+    let mut body = Map::new();
+    body.insert(
+        "consumers".into(),
+        items.iter().map(shape).collect::<Vec<_>>().into(),
+    );
+    let url = format!("{}/consumers", p.refs.of(collection, target.id()));
+    paging(&mut body, &url, offset, limit, total);
+    Ok(json_response(StatusCode::OK, Value::Object(body)))
+}
+
 async fn add_secret(
     State(s): State<AppState>,
     p: Project,
@@ -101,12 +138,8 @@ async fn add_secret(
     BBody(body): BBody,
 ) -> Res {
     p.require((1, 1), "secret consumers")?;
-    let id = secret_id(&id)?;
-    s.kms
-        .register_consumer(&p.caller, Target::Secret(id), secret_consumer(&body)?)
-        .await?;
-    let info = s.kms.get_secret(&p.caller, &id).await?;
-    Ok(json_response(StatusCode::OK, secret_json(&p.refs, &info)))
+    let t = Target::Secret(secret_id(&id)?);
+    change(&s, &p, t, secret_consumer(&body)?, true).await
 }
 
 async fn remove_secret(
@@ -116,12 +149,8 @@ async fn remove_secret(
     BBody(body): BBody,
 ) -> Res {
     p.require((1, 1), "secret consumers")?;
-    let id = secret_id(&id)?;
-    s.kms
-        .remove_consumer(&p.caller, Target::Secret(id), secret_consumer(&body)?)
-        .await?;
-    let info = s.kms.get_secret(&p.caller, &id).await?;
-    Ok(json_response(StatusCode::OK, secret_json(&p.refs, &info)))
+    let t = Target::Secret(secret_id(&id)?);
+    change(&s, &p, t, secret_consumer(&body)?, false).await
 }
 
 async fn list_secret(
@@ -131,18 +160,7 @@ async fn list_secret(
     BQuery(q): BQuery<PageQuery>,
 ) -> Res {
     p.require((1, 1), "secret consumers")?;
-    let id = secret_id(&id)?;
-    let (offset, limit) = page(q.offset, q.limit)?;
-    let (items, total) = s
-        .kms
-        .list_consumers(&p.caller, Target::Secret(id), offset, limit)
-        .await?;
-    let mut body = Map::new();
-    let list: Vec<Value> = items.iter().map(secret_consumer_json).collect();
-    body.insert("consumers".into(), list.into());
-    let url = format!("{}/consumers", p.refs.of("secrets", id));
-    paging(&mut body, &url, offset, limit, total);
-    Ok(json_response(StatusCode::OK, Value::Object(body)))
+    list(&s, &p, Target::Secret(secret_id(&id)?), q).await
 }
 
 async fn add_container(
@@ -151,12 +169,8 @@ async fn add_container(
     Path(id): Path<String>,
     BBody(body): BBody,
 ) -> Res {
-    let id = container_id(&id)?;
-    s.kms
-        .register_consumer(&p.caller, Target::Container(id), container_consumer(&body)?)
-        .await?;
-    let c = s.kms.get_container(&p.caller, &id).await?;
-    Ok(json_response(StatusCode::OK, container_json(&p.refs, &c)))
+    let t = Target::Container(container_id(&id)?);
+    change(&s, &p, t, container_consumer(&body)?, true).await
 }
 
 async fn remove_container(
@@ -165,12 +179,8 @@ async fn remove_container(
     Path(id): Path<String>,
     BBody(body): BBody,
 ) -> Res {
-    let id = container_id(&id)?;
-    s.kms
-        .remove_consumer(&p.caller, Target::Container(id), container_consumer(&body)?)
-        .await?;
-    let c = s.kms.get_container(&p.caller, &id).await?;
-    Ok(json_response(StatusCode::OK, container_json(&p.refs, &c)))
+    let t = Target::Container(container_id(&id)?);
+    change(&s, &p, t, container_consumer(&body)?, false).await
 }
 
 async fn list_container(
@@ -179,16 +189,5 @@ async fn list_container(
     Path(id): Path<String>,
     BQuery(q): BQuery<PageQuery>,
 ) -> Res {
-    let id = container_id(&id)?;
-    let (offset, limit) = page(q.offset, q.limit)?;
-    let (items, total) = s
-        .kms
-        .list_consumers(&p.caller, Target::Container(id), offset, limit)
-        .await?;
-    let mut body = Map::new();
-    let list: Vec<Value> = items.iter().map(container_consumer_json).collect();
-    body.insert("consumers".into(), list.into());
-    let url = format!("{}/consumers", p.refs.of("containers", id));
-    paging(&mut body, &url, offset, limit, total);
-    Ok(json_response(StatusCode::OK, Value::Object(body)))
+    list(&s, &p, Target::Container(container_id(&id)?), q).await
 }
