@@ -91,6 +91,78 @@ pub fn spki(oid: &[u8], key: &[u8]) -> Vec<u8> {
     tlv(0x30, &body)
 }
 
+/// Reads one tag-length-value; returns `(tag, contents, rest)`.
+pub fn read_tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let (len_bytes, rest) = rest.split_at(n);
+        let len = len_bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, rest)
+    };
+    if rest.len() < len {
+        return None;
+    }
+    let (contents, rest) = rest.split_at(len);
+    Some((tag, contents, rest))
+}
+
+/// A non-negative INTEGER from big-endian magnitude bytes.
+pub fn integer(magnitude: &[u8]) -> Vec<u8> {
+    let skip = magnitude.iter().take_while(|b| **b == 0).count();
+    let trimmed = magnitude.get(skip..).unwrap_or_default();
+    let mut body = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed.first().is_none_or(|b| b & 0x80 != 0) {
+        body.push(0);
+    }
+    body.extend_from_slice(trimmed);
+    tlv(0x02, &body)
+}
+
+/// Fixed-length r||s (what HSMs and JWS use) to a DER `Ecdsa-Sig-Value`.
+pub fn ecdsa_raw_to_der(raw: &[u8]) -> Option<Vec<u8>> {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
+        return None;
+    }
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let mut body = integer(r);
+    body.extend_from_slice(&integer(s));
+    Some(tlv(0x30, &body))
+}
+
+/// A DER `Ecdsa-Sig-Value` to fixed-length r||s with `field`-byte halves;
+/// `None` for anything malformed (which then simply does not verify).
+pub fn ecdsa_der_to_raw(der: &[u8], field: usize) -> Option<Vec<u8>> {
+    let (0x30, body, []) = read_tlv(der)? else {
+        return None;
+    };
+    let (0x02, r, rest) = read_tlv(body)? else {
+        return None;
+    };
+    let (0x02, s, []) = read_tlv(rest)? else {
+        return None;
+    };
+    let mut out = Vec::with_capacity(2 * field);
+    for n in [r, s] {
+        let skip = n.iter().take_while(|b| **b == 0).count();
+        let n = n.get(skip..)?;
+        if n.len() > field {
+            return None;
+        }
+        out.extend(std::iter::repeat_n(0u8, field - n.len()));
+        out.extend_from_slice(n);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,10 @@ pub struct Claims {
     /// ciphertext || tag. Round trips, AAD binding and tamper detection
     /// are checked either way.
     pub opaque_ciphertext: bool,
+    /// Whether signing a caller's pre-computed digest is checked (every
+    /// provider offers it; a test peer that lacks it, such as moto's KMS,
+    /// turns the check off and says so).
+    pub sign_digests: bool,
 }
 
 impl Claims {
@@ -46,6 +50,7 @@ impl Claims {
             importable: algorithms.into_iter().collect(),
             destroy_erases: hardware,
             opaque_ciphertext: false,
+            sign_digests: true,
             wrap_mechanisms: vec![
                 WrapMechanism::AesKw,
                 WrapMechanism::AesKwp,

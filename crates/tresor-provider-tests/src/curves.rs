@@ -58,8 +58,24 @@ pub async fn ec_round_trips(p: Arc<dyn Provider>, claims: Claims) {
         let p = p.as_ref();
         let cv = curve(alg);
         if claims.allows(alg, Operation::Sign) {
-            let der = sign_both_ways(p, &c, &h, SignScheme::Ecdsa { raw: false }, cv.hash).await;
-            let raw = sign_both_ways(p, &c, &h, SignScheme::Ecdsa { raw: true }, cv.hash).await;
+            let der = sign_both_ways(
+                p,
+                &c,
+                &h,
+                SignScheme::Ecdsa { raw: false },
+                cv.hash,
+                claims.sign_digests,
+            )
+            .await;
+            let raw = sign_both_ways(
+                p,
+                &c,
+                &h,
+                SignScheme::Ecdsa { raw: true },
+                cv.hash,
+                claims.sign_digests,
+            )
+            .await;
             assert_eq!(raw.len(), 2 * cv.field, "{alg}: raw r||s length");
             assert_eq!(der[0], 0x30, "{alg}: DER signature");
             external_verify(cv.der, &spki, b"the quick brown fox", &der);
