@@ -87,7 +87,7 @@ pub struct RegisterKeyRequest {
 pub struct RegisterProviderRequest {
     /// The new provider's id, e.g. `central`.
     pub id: String,
-    /// `remote` or `pkcs11`.
+    /// `remote`, `aws-kms` or `pkcs11`.
     pub kind: String,
     #[schema(value_type = Object)]
     pub config: serde_json::Value,

@@ -7,6 +7,9 @@
 //!   `client_cert` + `client_key`, `timeout_seconds`.
 //! - `pkcs11`: `module_path`, `token_label` | `slot`, `pin_file` (an inline
 //!   `pin` is refused: it would be stored), `label_prefix`, `pool_size`.
+//! - `aws-kms`: [`AwsKmsConfig`] without `id`: `region`, `endpoint`,
+//!   `access_key_id_env` / `secret_access_key_env` / `session_token_env` or
+//!   `credentials_file`, `timeout_seconds`.
 //!
 //! Unknown fields are refused. Credentials are read from the named
 //! variable or file when the provider is built, on every node.
@@ -15,12 +18,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
+use tresor_aws_kms::{AwsKmsConfig, AwsKmsProvider};
 use tresor_core::{Provider, ProviderId};
 use tresor_pkcs11::{Pkcs11Config, Pkcs11Provider};
 use tresor_remote::{RemoteConfig, RemoteProvider};
 use tresor_service::ProviderFactory;
 
-/// Builds `remote` and `pkcs11` providers.
+/// Builds `remote`, `pkcs11` and `aws-kms` providers.
 #[derive(Debug, Default)]
 pub struct ServerProviderFactory;
 
@@ -54,6 +58,13 @@ fn remote(id: &ProviderId, config: &Value) -> Result<RemoteConfig, String> {
     Ok(c)
 }
 
+fn aws(id: &ProviderId, config: &Value) -> Result<AwsKmsConfig, String> {
+    let c: AwsKmsConfig =
+        serde_json::from_value(with_id(id, config)?).map_err(|e| e.to_string())?;
+    c.validate().map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
 fn pkcs11(id: &ProviderId, config: &Value) -> Result<Pkcs11Config, String> {
     if config.get("pin").is_some() {
         return Err("give the PIN as pin_file; an inline pin would be stored".into());
@@ -69,7 +80,7 @@ fn pkcs11(id: &ProviderId, config: &Value) -> Result<Pkcs11Config, String> {
 #[async_trait]
 impl ProviderFactory for ServerProviderFactory {
     fn kinds(&self) -> Vec<&'static str> {
-        vec!["remote", "pkcs11"]
+        vec!["remote", "pkcs11", "aws-kms"]
     }
 
     fn validate(&self, id: &ProviderId, kind: &str, config: &Value) -> Result<Value, String> {
@@ -84,6 +95,12 @@ impl ProviderFactory for ServerProviderFactory {
                 pkcs11(id, config)?;
                 Ok(config.clone())
             }
+            "aws-kms" => {
+                let c = aws(id, config)?;
+                serde_json::to_value(&c)
+                    .map(without_id)
+                    .map_err(|e| e.to_string())
+            }
             other => Err(format!("unknown provider kind '{other}'")),
         }
     }
@@ -97,6 +114,10 @@ impl ProviderFactory for ServerProviderFactory {
         match kind {
             "remote" => {
                 let p = RemoteProvider::new(&remote(id, config)?).map_err(|e| e.to_string())?;
+                Ok(Arc::new(p))
+            }
+            "aws-kms" => {
+                let p = AwsKmsProvider::new(&aws(id, config)?).map_err(|e| e.to_string())?;
                 Ok(Arc::new(p))
             }
             "pkcs11" => {
@@ -155,6 +176,12 @@ mod tests {
                 "pin_file",
             ),
             ("hsm9000", json!({}), "unknown provider kind"),
+            (
+                "aws-kms",
+                json!({"region": "eu-central-1", "secret_access_key": "x"}),
+                "unknown field",
+            ),
+            ("aws-kms", json!({"region": "Nowhere"}), "region"),
         ] {
             let e = f.validate(&id(), kind, &bad).unwrap_err();
             assert!(e.contains(text), "{kind} {bad}: {e}");

@@ -10,6 +10,9 @@
 //!   "url", "tenant"?, "token_env" | "token_file", "ca_file"?,
 //!   "client_cert"?, "client_key"?, "timeout_seconds"?}]`, see
 //!   [`tresor_remote::RemoteConfig`]);
+//! - `TRESOR_AWS_KMS_CONFIGS_JSON` registers AWS-KMS-compatible services
+//!   (`[{"id", "region", "endpoint"?, "credentials_file"? | "*_env"?,
+//!   "timeout_seconds"?}]`, see [`tresor_aws_kms::AwsKmsConfig`]);
 //! - `TRESOR_DEFAULT_PROVIDER` names the default for new keys (default
 //!   `software`).
 //!
@@ -38,6 +41,8 @@ pub struct ProvidersConfig {
     pub pkcs11: Vec<Pkcs11Config>,
     /// Remote Tresors, each its own provider.
     pub remote: Vec<tresor_remote::RemoteConfig>,
+    /// AWS-KMS-compatible services, each its own provider.
+    pub aws_kms: Vec<tresor_aws_kms::AwsKmsConfig>,
     /// Default provider for new keys (`None`: `software`).
     pub default_provider: Option<ProviderId>,
 }
@@ -70,6 +75,18 @@ impl ProvidersConfig {
                 .map_err(|e| bad("TRESOR_REMOTE_CONFIGS_JSON", e.to_string()))?,
             None => Vec::new(),
         };
+        let aws_kms = match set("TRESOR_AWS_KMS_CONFIGS_JSON") {
+            Some(json) => {
+                let list: Vec<tresor_aws_kms::AwsKmsConfig> = serde_json::from_str(&json)
+                    .map_err(|e| bad("TRESOR_AWS_KMS_CONFIGS_JSON", e.to_string()))?;
+                for c in &list {
+                    c.validate()
+                        .map_err(|e| bad("TRESOR_AWS_KMS_CONFIGS_JSON", e.to_string()))?;
+                }
+                list
+            }
+            None => Vec::new(),
+        };
         let default_provider = set("TRESOR_DEFAULT_PROVIDER")
             .map(|s| ProviderId::parse(s.trim()))
             .transpose()
@@ -77,6 +94,7 @@ impl ProvidersConfig {
         let config = Self {
             pkcs11,
             remote,
+            aws_kms,
             default_provider,
         };
         config.validate()?;
@@ -158,6 +176,23 @@ pub(crate) async fn registry(
                 registry.register(Arc::new(UnavailableProvider::new(
                     c.id.clone(),
                     "remote",
+                    false,
+                    "could not be built at start",
+                )));
+            }
+        }
+    }
+    for c in &config.aws_kms {
+        match tresor_aws_kms::AwsKmsProvider::new(c) {
+            Ok(p) => {
+                tracing::info!(provider = %c.id, region = %c.region, "aws-kms provider registered");
+                registry.register(Arc::new(p));
+            }
+            Err(e) => {
+                tracing::error!(provider = %c.id, error = %e, "aws-kms provider cannot be built: starting with it marked down");
+                registry.register(Arc::new(UnavailableProvider::new(
+                    c.id.clone(),
+                    "aws-kms",
                     false,
                     "could not be built at start",
                 )));

@@ -40,6 +40,7 @@ async fn keys_on_the_hsm_over_rest() {
     let providers = ProvidersConfig {
         pkcs11: vec![hsm_config("hsm", LABEL, 4)],
         remote: Vec::new(),
+        aws_kms: Vec::new(),
         default_provider: Some(ProviderId::parse("hsm").unwrap()),
     };
     let (server, api) = start(data.path(), providers).await;
@@ -171,6 +172,7 @@ async fn a_token_down_at_start_fails_fast() {
     let providers = ProvidersConfig {
         pkcs11: vec![hsm_config("hsm-gone", "no-such-token", 4)],
         remote: Vec::new(),
+        aws_kms: Vec::new(),
         default_provider: Some(ProviderId::parse("hsm-gone").unwrap()),
     };
     let (server, api) = start(data.path(), providers).await;

@@ -37,6 +37,7 @@ async fn a_token_failing_mid_run_fails_fast_and_recovers() {
     config.providers = ProvidersConfig {
         pkcs11: vec![hsm_config("hsm", LABEL, 2)],
         remote: Vec::new(),
+        aws_kms: Vec::new(),
         default_provider: None,
     };
     let server = tresor_server::start(config).await.expect("server start");

@@ -64,6 +64,7 @@ async fn ca_keys_sign_inside_softhsm() {
     config.providers = ProvidersConfig {
         pkcs11: vec![cfg],
         remote: Vec::new(),
+        aws_kms: Vec::new(),
         default_provider: None,
     };
     let server = tresor_server::start(config).await.expect("server start");

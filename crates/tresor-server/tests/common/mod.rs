@@ -12,6 +12,7 @@
 mod api;
 pub mod cluster;
 pub mod db;
+pub mod moto;
 pub mod pki;
 pub mod redis;
 mod server;
