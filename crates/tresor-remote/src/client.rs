@@ -32,7 +32,7 @@ fn unavailable(m: impl Into<String>) -> ProviderError {
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    token: Token,
+    token: Option<Token>,
     tenant: Option<String>,
 }
 
@@ -74,16 +74,16 @@ impl Client {
         Ok(Self {
             http,
             base: c.url.trim_end_matches('/').to_owned(),
-            token: token.clone(),
+            token,
             tenant: c.tenant.clone(),
         })
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let mut r = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(self.token.0.as_str());
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t.0.as_str());
+        }
         if let Some(t) = &self.tenant {
             r = r.header("x-tresor-tenant", t);
         }

@@ -87,7 +87,11 @@ impl RemoteConfig {
         }
         match (&self.token_env, &self.token_file) {
             (Some(_), Some(_)) => return Err(invalid("give token_env or token_file, not both")),
-            (None, None) => return Err(invalid("token_env or token_file is required")),
+            (None, None) if self.client_cert.is_none() => {
+                return Err(invalid(
+                    "token_env or token_file is required (or a client certificate for mTLS)",
+                ));
+            }
             _ => {}
         }
         if let Some(e) = &self.token_env
@@ -111,8 +115,11 @@ impl RemoteConfig {
         Ok(())
     }
 
-    /// Reads the token from its variable or file.
-    pub fn token(&self) -> Result<Token, RemoteConfigError> {
+    /// Reads the token from its variable or file (`None`: mTLS only).
+    pub fn token(&self) -> Result<Option<Token>, RemoteConfigError> {
+        if self.token_env.is_none() && self.token_file.is_none() && self.client_cert.is_some() {
+            return Ok(None);
+        }
         let raw = match (&self.token_env, &self.token_file) {
             (Some(v), _) => Zeroizing::new(
                 std::env::var(v)
@@ -128,7 +135,7 @@ impl RemoteConfig {
         if t.is_empty() || t.len() > 512 || !t.chars().all(|c| c.is_ascii_graphic()) {
             return Err(invalid("the token is empty or not a valid API key"));
         }
-        Ok(Token(Zeroizing::new(t.to_owned())))
+        Ok(Some(Token(Zeroizing::new(t.to_owned()))))
     }
 
     /// A list from JSON (`TRESOR_REMOTE_CONFIGS_JSON`).
@@ -237,7 +244,7 @@ mod tests {
             token_file: Some(f),
             ..base()
         };
-        let t = c.token().unwrap();
+        let t = c.token().unwrap().unwrap();
         assert_eq!(t.0.as_str(), "tk_secret_value");
         assert!(!format!("{t:?}{c:?}").contains("tk_secret_value"));
         assert!(base().token().unwrap_err().to_string().contains("not set"));
