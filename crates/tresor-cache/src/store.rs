@@ -232,21 +232,43 @@ impl CachedStore {
         }
         let slot = (tenant.clone(), *id);
         if let Some(k) = self.l1_get(&self.l1().keys, &slot) {
-            return Ok(Some(k));
+            if !self.versions_ahead_of(&slot, &k) {
+                return Ok(Some(k));
+            }
+            // The cached versions know a newer version: this record is stale.
+            self.l1().keys.invalidate(&slot);
         }
         let seen = self.l1().generation();
         let stale = self.l1().l2_stale.contains_key(&slot);
         if let Some(l2) = self.l2().filter(|_| !stale)
             && let Some(k) = l2.get_key(tenant, id).await
+            && !self.versions_ahead_of(&slot, &k)
         {
             self.l1().fill(&self.l1().keys, seen, slot, k.clone());
             return Ok(Some(k));
         }
         let found = self.inner.get_key(tenant, id).await?;
         if let Some(k) = &found {
+            self.versions_ahead_of(&slot, k);
             self.remember_key(seen, k).await;
         }
         Ok(found)
+    }
+
+    /// Keeps a key and its cached version list from contradicting each
+    /// other when they went stale at different moments (TTL-only mode, no
+    /// invalidation bus): `true` when the cached list has a version newer
+    /// than `k`'s primary (so `k` is stale); a list that lacks `k`'s primary
+    /// is dropped (so it is read again).
+    fn versions_ahead_of(&self, slot: &(TenantId, KeyId), k: &KeyRecord) -> bool {
+        let Some(list) = self.l1().versions.get(slot) else {
+            return false;
+        };
+        let newest = list.iter().map(|v| v.version).max().unwrap_or(0);
+        if newest < k.primary_version {
+            self.l1().versions.invalidate(slot);
+        }
+        newest > k.primary_version
     }
 
     /// Caches a key read from the database (L1, and Redis).
@@ -273,6 +295,16 @@ impl CachedStore {
         }
         let seen = self.l1().generation();
         let list = Arc::new(self.inner.list_versions(tenant, key).await?);
+        // A cached key record older than this list is stale: drop it.
+        let newest = list.iter().map(|v| v.version).max().unwrap_or(0);
+        if self
+            .l1()
+            .keys
+            .get(&slot)
+            .is_some_and(|k| k.primary_version < newest)
+        {
+            self.l1().keys.invalidate(&slot);
+        }
         if self.caching() && !list.is_empty() {
             self.l1()
                 .fill(&self.l1().versions, seen, slot, list.clone());
