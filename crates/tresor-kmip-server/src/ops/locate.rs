@@ -1,7 +1,12 @@
 //! Locate: the tenant's keys (through the service's paged listing),
 //! expanded into KMIP objects (a pair is two), filtered by Object Type,
-//! Cryptographic Algorithm / Length, State and Name, then Offset Items and
-//! Maximum Items applied.
+//! Cryptographic Algorithm / Length, State, Name and dates, then Offset
+//! Items and Maximum Items applied.
+//!
+//! Dates (Initial, Activation, Deactivation, Destroy, Last Change Date):
+//! one instance matches that second exactly; two instances are a range,
+//! the first its start and the second its end (both included), as the
+//! specification has it. An object without the date does not match.
 
 use tresor_core::{Alias, KeyFilter, KeyId, PageRequest};
 use tresor_kmip::{Tag, Ttlv, Value};
@@ -22,7 +27,18 @@ struct Criteria {
     length: Option<i32>,
     state: Option<u32>,
     name: Option<String>,
+    /// Each date attribute asked for, with its one or two values.
+    dates: Vec<(Tag, Vec<i64>)>,
 }
+
+/// The date attributes Locate filters by.
+const DATE_TAGS: [Tag; 5] = [
+    Tag::InitialDate,
+    Tag::ActivationDate,
+    Tag::DeactivationDate,
+    Tag::DestroyDate,
+    Tag::LastChangeDate,
+];
 
 fn criteria(p: &Ttlv) -> KmipResult<Criteria> {
     let mut list = attrs::collect(p, &[Tag::Attributes]);
@@ -35,10 +51,21 @@ fn criteria(p: &Ttlv) -> KmipResult<Criteria> {
             (Tag::CryptographicLength, Value::Integer(v)) => c.length = Some(*v),
             (Tag::State, Value::Enumeration(v)) => c.state = Some(*v),
             (Tag::Name, Value::Structure(_)) => c.name = a.text(Tag::NameValue).map(str::to_owned),
+            (tag, Value::DateTime(d)) if DATE_TAGS.contains(&tag) => {
+                match c.dates.iter_mut().find(|(t, _)| *t == tag) {
+                    Some((_, v)) if v.len() < 2 => v.push(*d),
+                    Some(_) => {
+                        return Err(KmipError::invalid(format!(
+                            "{tag} is given more than twice (one date, or a start and an end)"
+                        )));
+                    }
+                    None => c.dates.push((tag, vec![*d])),
+                }
+            }
             (Tag::ObjectGroup | Tag::ObjectGroupMember | Tag::StorageStatusMask, _) => {}
             (other, _) => {
                 return Err(KmipError::feature(format!(
-                    "Locate by {other} is not supported (Object Type, Cryptographic Algorithm, Cryptographic Length, State and Name are)"
+                    "Locate by {other} is not supported (Object Type, Cryptographic Algorithm, Cryptographic Length, State, Name and the dates are)"
                 )));
             }
         }
@@ -73,7 +100,16 @@ fn matches(c: &Criteria, found: &[Ttlv], key_alg: tresor_core::Algorithm) -> boo
     {
         return false;
     }
-    true
+    c.dates.iter().all(|(tag, want)| {
+        let Some(Value::DateTime(at)) = get(*tag).map(|a| &a.value) else {
+            return false;
+        };
+        match want.as_slice() {
+            [exact] => at == exact,
+            [start, end] => start <= at && at <= end,
+            _ => false,
+        }
+    })
 }
 
 pub(crate) async fn locate(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
