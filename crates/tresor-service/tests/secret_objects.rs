@@ -60,6 +60,14 @@ async fn acls_grant_and_withhold_reads_inside_the_tenant() {
     // creator and admins stay in.
     forbidden(h.kms.get_secret_payload(&peer, &s.id).await);
     forbidden(h.kms.get_secret(&peer, &s.id).await);
+    let c = Consumer {
+        service: "lbaas".into(),
+        resource_type: "listener".into(),
+        resource_id: "l1".into(),
+    };
+    forbidden(h.kms.register_consumer(&peer, t, c.clone()).await);
+    h.kms.register_consumer(&owner, t, c.clone()).await.unwrap();
+    forbidden(h.kms.list_consumers(&peer, t, 0, 10).await);
     h.kms.get_secret_payload(&reader, &s.id).await.unwrap();
     h.kms.get_secret_payload(&owner, &s.id).await.unwrap();
     h.kms.get_secret_payload(&admin, &s.id).await.unwrap();

@@ -75,6 +75,17 @@ fn info(o: &tresor_core::ObjectRecord) -> Result<ConsumerInfo> {
 }
 
 impl Kms {
+    /// A target the caller may read (its ACL applies to consumers too).
+    async fn check_target_read(&self, caller: &Caller, target: Target) -> Result<()> {
+        let creator = self.target_creator(caller, target).await?;
+        let action = match target {
+            Target::Secret(_) => Action::SecretGet,
+            Target::Container(_) => Action::ContainerGet,
+        };
+        self.check_read(caller, action, target, &creator, &Ok(()))
+            .await
+    }
+
     /// Registers `consumer` on `target` (a no-op when already registered).
     pub async fn register_consumer(
         &self,
@@ -89,7 +100,7 @@ impl Kms {
         let result = async {
             allowed?;
             consumer.validate()?;
-            self.target_creator(caller, target).await?;
+            self.check_target_read(caller, target).await?;
             let id = consumer.object_id(target);
             if self
                 .store()
@@ -132,7 +143,7 @@ impl Kms {
         let result = async {
             allowed?;
             consumer.validate()?;
-            self.target_creator(caller, target).await?;
+            self.check_target_read(caller, target).await?;
             let id = consumer.object_id(target);
             self.load_object(&caller.tenant, ObjectKind::Consumer, &id, "consumer")
                 .await?;
@@ -161,7 +172,7 @@ impl Kms {
         op.detail("target", target.noun());
         let result = async {
             allowed?;
-            self.target_creator(caller, target).await?;
+            self.check_target_read(caller, target).await?;
             self.consumers_of(caller, target, offset, limit).await
         }
         .await;
