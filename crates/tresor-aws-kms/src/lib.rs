@@ -11,7 +11,6 @@
 
 pub mod client;
 pub mod config;
-pub mod handle;
 pub mod provider;
 pub mod sigv4;
 

@@ -19,14 +19,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tresor_core::{
-    Algorithm, HashAlg, KeyContext, KeyHandle, NewKey, Operation, Provider, ProviderCapabilities,
-    ProviderError, ProviderId, Sealed, SecretBytes, SignInput, SignScheme, WrapMechanism,
+    Algorithm, BoundHandle, HashAlg, KeyContext, KeyHandle, NewKey, Operation, Provider,
+    ProviderCapabilities, ProviderError, ProviderId, Sealed, SecretBytes, SignInput, SignScheme,
 };
 use tresor_crypto::spki::{ecdsa_der_to_raw, ecdsa_raw_to_der};
 
 use crate::client::{Client, error_type};
 use crate::config::{AwsKmsConfig, AwsKmsConfigError};
-use crate::handle::KmsHandle;
 
 /// What this provider offers, and the KMS key spec of each.
 pub const SUPPORTED: &[(Algorithm, &str, &[Operation])] = &[
@@ -199,7 +198,7 @@ impl AwsKmsProvider {
         })
     }
 
-    fn context(h: &KmsHandle, aad: &[u8]) -> Value {
+    fn context(h: &BoundHandle, aad: &[u8]) -> Value {
         let aad_hash: String = digest::digest(&digest::SHA256, aad)
             .as_ref()
             .iter()
@@ -224,11 +223,11 @@ impl AwsKmsProvider {
                 "the KMS key has another key spec",
             ));
         }
-        let handle = KmsHandle::new(ctx, key_id);
+        let handle = BoundHandle::new(ctx, key_id);
         let public_key = if ctx.algorithm.is_asymmetric() {
             let r = self
                 .client
-                .call("GetPublicKey", &json!({"KeyId": handle.kms_key}))
+                .call("GetPublicKey", &json!({"KeyId": handle.reference}))
                 .await?;
             Some(field(&r, "PublicKey")?)
         } else {
@@ -341,12 +340,12 @@ impl Provider for AwsKmsProvider {
         plaintext: &[u8],
         aad: &[u8],
     ) -> Result<Sealed, ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Encrypt)?;
         let mut framed = zeroize::Zeroizing::new(Vec::with_capacity(plaintext.len() + 1));
         framed.push(PLAINTEXT_V1);
         framed.extend_from_slice(plaintext);
-        let body = json!({"KeyId": h.kms_key, "Plaintext": b64(&framed),
+        let body = json!({"KeyId": h.reference, "Plaintext": b64(&framed),
                           "EncryptionContext": Self::context(&h, aad)});
         let r = self.client.call("Encrypt", &body).await?;
         Ok(Sealed {
@@ -363,7 +362,7 @@ impl Provider for AwsKmsProvider {
         ciphertext: &[u8],
         aad: &[u8],
     ) -> Result<SecretBytes, ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Decrypt)?;
         if !nonce.is_empty() || ciphertext.is_empty() {
             return Err(ProviderError::Crypto);
@@ -395,11 +394,11 @@ impl Provider for AwsKmsProvider {
         scheme: SignScheme,
         input: SignInput<'_>,
     ) -> Result<Vec<u8>, ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Sign)?;
         let (algorithm, hash) = signing(ctx.algorithm, scheme)?;
         let (m, kind) = message_of(input, hash)?;
-        let body = json!({"KeyId": h.kms_key, "Message": b64(&m), "MessageType": kind,
+        let body = json!({"KeyId": h.reference, "Message": b64(&m), "MessageType": kind,
                           "SigningAlgorithm": algorithm});
         let r = self.client.call("Sign", &body).await?;
         let der = field(&r, "Signature")?;
@@ -419,7 +418,7 @@ impl Provider for AwsKmsProvider {
         input: SignInput<'_>,
         signature: &[u8],
     ) -> Result<bool, ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Verify)?;
         let (algorithm, hash) = signing(ctx.algorithm, scheme)?;
         let (m, kind) = message_of(input, hash)?;
@@ -437,7 +436,7 @@ impl Provider for AwsKmsProvider {
             _ if signature.is_empty() => return Ok(false),
             _ => signature.to_vec(),
         };
-        let body = json!({"KeyId": h.kms_key, "Message": b64(&m), "MessageType": kind,
+        let body = json!({"KeyId": h.reference, "Message": b64(&m), "MessageType": kind,
                           "Signature": b64(&sig), "SigningAlgorithm": algorithm});
         match self.client.call_raw("Verify", &body).await? {
             Ok(v) => Ok(v["SignatureValid"].as_bool() == Some(true)),
@@ -452,9 +451,9 @@ impl Provider for AwsKmsProvider {
         handle: &KeyHandle,
         message: &[u8],
     ) -> Result<Vec<u8>, ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Mac)?;
-        let body = json!({"KeyId": h.kms_key, "Message": b64(message),
+        let body = json!({"KeyId": h.reference, "Message": b64(message),
                           "MacAlgorithm": mac_algorithm(ctx.algorithm)});
         let r = self.client.call("GenerateMac", &body).await?;
         field(&r, "Mac")
@@ -467,12 +466,12 @@ impl Provider for AwsKmsProvider {
         message: &[u8],
         tag: &[u8],
     ) -> Result<bool, ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::MacVerify)?;
         if tag.is_empty() {
             return Ok(false);
         }
-        let body = json!({"KeyId": h.kms_key, "Message": b64(message), "Mac": b64(tag),
+        let body = json!({"KeyId": h.reference, "Message": b64(message), "Mac": b64(tag),
                           "MacAlgorithm": mac_algorithm(ctx.algorithm)});
         match self.client.call_raw("VerifyMac", &body).await? {
             Ok(v) => Ok(v["MacValid"].as_bool() == Some(true)),
@@ -481,73 +480,12 @@ impl Provider for AwsKmsProvider {
         }
     }
 
-    async fn wrap(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: WrapMechanism,
-        _: &SecretBytes,
-    ) -> Result<Vec<u8>, ProviderError> {
-        KmsHandle::open(ctx, h)?;
-        Err(ProviderError::Unsupported(
-            "wrapping is not offered by the aws-kms provider",
-        ))
-    }
-
-    async fn unwrap(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: WrapMechanism,
-        _: &[u8],
-    ) -> Result<SecretBytes, ProviderError> {
-        KmsHandle::open(ctx, h)?;
-        Err(ProviderError::Unsupported(
-            "unwrapping is not offered by the aws-kms provider",
-        ))
-    }
-
-    async fn agree(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: &[u8],
-    ) -> Result<SecretBytes, ProviderError> {
-        KmsHandle::open(ctx, h)?;
-        Err(ProviderError::Unsupported(
-            "key agreement is not offered by the aws-kms provider",
-        ))
-    }
-
-    async fn encapsulate(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-    ) -> Result<(Vec<u8>, SecretBytes), ProviderError> {
-        KmsHandle::open(ctx, h)?;
-        Err(ProviderError::Unsupported(
-            "KEM is not offered by the aws-kms provider",
-        ))
-    }
-
-    async fn decapsulate(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: &[u8],
-    ) -> Result<SecretBytes, ProviderError> {
-        KmsHandle::open(ctx, h)?;
-        Err(ProviderError::Unsupported(
-            "KEM is not offered by the aws-kms provider",
-        ))
-    }
-
     async fn destroy(&self, ctx: &KeyContext, handle: &KeyHandle) -> Result<(), ProviderError> {
-        let h = KmsHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         // Disabled at once, deleted after the KMS's minimum window.
         match self
             .client
-            .call_raw("DisableKey", &json!({"KeyId": h.kms_key}))
+            .call_raw("DisableKey", &json!({"KeyId": h.reference}))
             .await?
         {
             Ok(_) => {}
@@ -558,7 +496,7 @@ impl Provider for AwsKmsProvider {
                 ) => {}
             Err((status, e)) => return Err(crate::client::map_error(status, &e)),
         }
-        let body = json!({"KeyId": h.kms_key, "PendingWindowInDays": 7});
+        let body = json!({"KeyId": h.reference, "PendingWindowInDays": 7});
         match self.client.call_raw("ScheduleKeyDeletion", &body).await? {
             Ok(_) => Ok(()),
             // Already pending deletion, or gone.

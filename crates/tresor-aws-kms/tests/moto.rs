@@ -129,7 +129,7 @@ async fn destroyed_keys_are_disabled_and_scheduled() {
         algorithm: tresor_core::Algorithm::Aes256Gcm,
     };
     let made = p.generate(&ctx).await.unwrap();
-    let kms_key = serde_json::from_slice::<serde_json::Value>(&made.handle.0).unwrap()["kms_key"]
+    let kms_key = serde_json::from_slice::<serde_json::Value>(&made.handle.0).unwrap()["reference"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -159,7 +159,7 @@ async fn unreachable_endpoints_and_unknown_keys() {
     assert!(matches!(r, Err(ProviderError::Crypto)), "{r:?}");
     let made = p.generate(&ctx).await.unwrap();
     let handle: serde_json::Value = serde_json::from_slice(&made.handle.0).unwrap();
-    let kms_key = handle["kms_key"].as_str().unwrap();
+    let kms_key = handle["reference"].as_str().unwrap();
     let adopted = p.register_existing(&ctx, kms_key).await.unwrap();
     assert_eq!(adopted.public_key, made.public_key);
     let mut c = config(&m);

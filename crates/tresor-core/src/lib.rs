@@ -28,6 +28,7 @@ pub use ids::SecretId;
 pub use ids::{Alias, ApiKeyId, CertId, IdError, KeyId, ProviderId, RequestId, TenantId};
 pub use key::{KeyFilter, KeyOrigin, KeyRecord, Page, PageRequest, VersionRecord, VersionState};
 pub use pki::{CaRecord, CertificateFilter, CertificateRecord};
+pub use ports::bound_handle::BoundHandle;
 pub use ports::capabilities::ProviderCapabilities;
 pub use ports::clock::{Clock, ManualClock, SystemClock};
 pub use ports::provider::{

@@ -13,7 +13,6 @@
 
 pub mod client;
 pub mod config;
-pub mod handle;
 pub mod provider;
 
 pub use config::{RemoteConfig, RemoteConfigError};

@@ -13,13 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use tresor_api as api;
 use tresor_core::{
-    Algorithm, KeyContext, KeyHandle, NewKey, Operation, Provider, ProviderCapabilities,
-    ProviderError, ProviderId, Sealed, SecretBytes, SignInput, SignScheme, WrapMechanism,
+    Algorithm, BoundHandle, KeyContext, KeyHandle, NewKey, Operation, Provider,
+    ProviderCapabilities, ProviderError, ProviderId, Sealed, SecretBytes, SignInput, SignScheme,
 };
 
 use crate::client::Client;
 use crate::config::{RemoteConfig, RemoteConfigError};
-use crate::handle::RemoteHandle;
 
 /// What this provider does with each algorithm the remote offers.
 pub const SUPPORTED: &[(Algorithm, &[Operation])] = &[
@@ -174,8 +173,8 @@ impl RemoteProvider {
         &self.url
     }
 
-    fn key_path(h: &RemoteHandle, op: &str) -> String {
-        format!("/v1/keys/{}/{op}", h.remote_key)
+    fn key_path(h: &BoundHandle, op: &str) -> String {
+        format!("/v1/keys/{}/{op}", h.reference)
     }
 
     async fn new_key(
@@ -188,9 +187,9 @@ impl RemoteProvider {
                 "the remote key has another algorithm",
             ));
         }
-        let handle = RemoteHandle::new(ctx, remote.id);
+        let handle = BoundHandle::new(ctx, remote.id);
         let public_key = if ctx.algorithm.is_asymmetric() {
-            let path = format!("/v1/keys/{}/public?format=der", handle.remote_key);
+            let path = format!("/v1/keys/{}/public?format=der", handle.reference);
             Some(self.client.get_bytes(&path).await?)
         } else {
             None
@@ -294,7 +293,7 @@ impl Provider for RemoteProvider {
         plaintext: &[u8],
         a: &[u8],
     ) -> Result<Sealed, ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Encrypt)?;
         let req = api::EncryptRequest {
             plaintext: api::B64(plaintext.to_vec()),
@@ -319,7 +318,7 @@ impl Provider for RemoteProvider {
         ciphertext: &[u8],
         a: &[u8],
     ) -> Result<SecretBytes, ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Decrypt)?;
         if !nonce.is_empty() || ciphertext.is_empty() {
             return Err(ProviderError::Crypto);
@@ -343,7 +342,7 @@ impl Provider for RemoteProvider {
         scheme: SignScheme,
         input: SignInput<'_>,
     ) -> Result<Vec<u8>, ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Sign)?;
         check_input(ctx.algorithm, scheme, input)?;
         let (scheme, signature_format) = scheme_fields(scheme)?;
@@ -366,7 +365,7 @@ impl Provider for RemoteProvider {
         input: SignInput<'_>,
         signature: &[u8],
     ) -> Result<bool, ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Verify)?;
         check_input(ctx.algorithm, scheme, input)?;
         let (scheme, signature_format) = scheme_fields(scheme)?;
@@ -392,7 +391,7 @@ impl Provider for RemoteProvider {
         handle: &KeyHandle,
         message: &[u8],
     ) -> Result<Vec<u8>, ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Mac)?;
         let req = api::MacRequest {
             message: api::B64(message.to_vec()),
@@ -408,7 +407,7 @@ impl Provider for RemoteProvider {
         message: &[u8],
         tag: &[u8],
     ) -> Result<bool, ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::MacVerify)?;
         let req = api::MacVerifyRequest {
             message: api::B64(message.to_vec()),
@@ -422,62 +421,11 @@ impl Provider for RemoteProvider {
         Ok(r.valid)
     }
 
-    async fn wrap(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: WrapMechanism,
-        _: &SecretBytes,
-    ) -> Result<Vec<u8>, ProviderError> {
-        RemoteHandle::open(ctx, h)?;
-        unsupported("wrapping is not offered by the remote provider")
-    }
-
-    async fn unwrap(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: WrapMechanism,
-        _: &[u8],
-    ) -> Result<SecretBytes, ProviderError> {
-        RemoteHandle::open(ctx, h)?;
-        unsupported("unwrapping is not offered by the remote provider")
-    }
-
-    async fn agree(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: &[u8],
-    ) -> Result<SecretBytes, ProviderError> {
-        RemoteHandle::open(ctx, h)?;
-        unsupported("key agreement is not offered by the remote provider")
-    }
-
-    async fn encapsulate(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-    ) -> Result<(Vec<u8>, SecretBytes), ProviderError> {
-        RemoteHandle::open(ctx, h)?;
-        unsupported("KEM is not offered by the remote provider")
-    }
-
-    async fn decapsulate(
-        &self,
-        ctx: &KeyContext,
-        h: &KeyHandle,
-        _: &[u8],
-    ) -> Result<SecretBytes, ProviderError> {
-        RemoteHandle::open(ctx, h)?;
-        unsupported("KEM is not offered by the remote provider")
-    }
-
     async fn destroy(&self, ctx: &KeyContext, handle: &KeyHandle) -> Result<(), ProviderError> {
-        let h = RemoteHandle::open(ctx, handle)?;
+        let h = BoundHandle::open(ctx, handle)?;
         let state = match self
             .client
-            .get_bytes(&format!("/v1/keys/{}", h.remote_key))
+            .get_bytes(&format!("/v1/keys/{}", h.reference))
             .await
         {
             Ok(b) => serde_json::from_slice::<api::KeyResponse>(&b)

@@ -274,47 +274,69 @@ pub trait Provider: Send + Sync + Debug {
         tag: &[u8],
     ) -> Result<bool, ProviderError>;
 
-    /// Wraps key material under this key.
+    /// Wraps key material under this key (default: not offered).
     async fn wrap(
         &self,
-        ctx: &KeyContext,
-        handle: &KeyHandle,
-        mechanism: WrapMechanism,
-        material: &SecretBytes,
-    ) -> Result<Vec<u8>, ProviderError>;
+        _ctx: &KeyContext,
+        _handle: &KeyHandle,
+        _mechanism: WrapMechanism,
+        _material: &SecretBytes,
+    ) -> Result<Vec<u8>, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "wrapping is not offered by this provider",
+        ))
+    }
 
-    /// Unwraps key material wrapped under this key.
+    /// Unwraps key material wrapped under this key (default: not offered).
     async fn unwrap(
         &self,
-        ctx: &KeyContext,
-        handle: &KeyHandle,
-        mechanism: WrapMechanism,
-        wrapped: &[u8],
-    ) -> Result<SecretBytes, ProviderError>;
+        _ctx: &KeyContext,
+        _handle: &KeyHandle,
+        _mechanism: WrapMechanism,
+        _wrapped: &[u8],
+    ) -> Result<SecretBytes, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "unwrapping is not offered by this provider",
+        ))
+    }
 
     /// ECDH / X25519 with a peer public key (SubjectPublicKeyInfo DER, or the
     /// raw point / 32-byte X25519 key); returns the shared secret.
+    /// (Default: not offered.)
     async fn agree(
         &self,
-        ctx: &KeyContext,
-        handle: &KeyHandle,
-        peer_public_key: &[u8],
-    ) -> Result<SecretBytes, ProviderError>;
+        _ctx: &KeyContext,
+        _handle: &KeyHandle,
+        _peer_public_key: &[u8],
+    ) -> Result<SecretBytes, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "key agreement is not offered by this provider",
+        ))
+    }
 
-    /// KEM encapsulation to this key: `(ciphertext, shared secret)`.
+    /// KEM encapsulation to this key: `(ciphertext, shared secret)`
+    /// (default: not offered).
     async fn encapsulate(
         &self,
-        ctx: &KeyContext,
-        handle: &KeyHandle,
-    ) -> Result<(Vec<u8>, SecretBytes), ProviderError>;
+        _ctx: &KeyContext,
+        _handle: &KeyHandle,
+    ) -> Result<(Vec<u8>, SecretBytes), ProviderError> {
+        Err(ProviderError::Unsupported(
+            "KEM is not offered by this provider",
+        ))
+    }
 
-    /// KEM decapsulation.
+    /// KEM decapsulation (default: not offered).
     async fn decapsulate(
         &self,
-        ctx: &KeyContext,
-        handle: &KeyHandle,
-        ciphertext: &[u8],
-    ) -> Result<SecretBytes, ProviderError>;
+        _ctx: &KeyContext,
+        _handle: &KeyHandle,
+        _ciphertext: &[u8],
+    ) -> Result<SecretBytes, ProviderError> {
+        Err(ProviderError::Unsupported(
+            "KEM is not offered by this provider",
+        ))
+    }
 
     /// Erases the material held by the provider (a software handle is erased
     /// by the service; an HSM deletes its object).
