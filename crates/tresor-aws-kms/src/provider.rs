@@ -24,7 +24,7 @@ use tresor_core::{
 };
 use tresor_crypto::spki::{ecdsa_der_to_raw, ecdsa_raw_to_der};
 
-use crate::client::{Client, error_type};
+use crate::client::{Client, error_type, is_service_failure};
 use crate::config::{AwsKmsConfig, AwsKmsConfigError};
 use crate::handle::KmsHandle;
 
@@ -372,13 +372,15 @@ impl Provider for AwsKmsProvider {
         let body = json!({"CiphertextBlob": b64(ciphertext),
                           "EncryptionContext": Self::context(&h, aad)});
         // Whatever the KMS says about a ciphertext it will not open (invalid,
-        // another key, no access to that key) is the opaque failure.
+        // another key, no access to that key) is the opaque failure; a
+        // failing or busy service or refused credentials are not about the
+        // ciphertext and say so.
         let r = match self.client.call_raw("Decrypt", &body).await? {
             Ok(v) => v,
-            Err((status, _)) if status < 500 && status != 429 => {
-                return Err(ProviderError::Crypto);
+            Err((status, e)) if is_service_failure(status, &e) => {
+                return Err(crate::client::map_error(status, &e));
             }
-            Err((status, e)) => return Err(crate::client::map_error(status, &e)),
+            Err(_) => return Err(ProviderError::Crypto),
         };
         let framed =
             zeroize::Zeroizing::new(field(&r, "Plaintext").map_err(|_| ProviderError::Crypto)?);
