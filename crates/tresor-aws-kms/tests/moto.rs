@@ -5,91 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use tresor_aws_kms::{AwsKmsConfig, AwsKmsProvider};
-use tresor_core::{Algorithm, HashAlg, Provider, ProviderError, ProviderId, SignInput, SignScheme};
+use common::{Moto, config, moto};
+use tresor_aws_kms::AwsKmsProvider;
+use tresor_core::{Algorithm, HashAlg, Provider, ProviderError, SignInput, SignScheme};
 use tresor_provider_tests::Claims;
-
-/// A moto server and the directory of its credentials file; killed on drop.
-#[derive(Debug)]
-pub struct Moto {
-    child: Child,
-    pub port: u16,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts moto, or `None` (with a message) when no test Python is set.
-fn moto() -> Option<Moto> {
-    let Some(python) = std::env::var_os("TRESOR_TEST_PYTHON") else {
-        eprintln!("TRESOR_TEST_PYTHON unset (scripts/test sets it): moto tests skipped");
-        return None;
-    };
-    let port = free_port();
-    let child = Command::new(python)
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto (pip install 'moto[server]')");
-    let dir = std::env::temp_dir().join(format!("tresor-moto-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("credentials.json"),
-        r#"{"access_key_id": "AKIDTESTING", "secret_access_key": "testing-secret"}"#,
-    )
-    .unwrap();
-    let m = Moto { child, port, dir };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(m)
-}
-
-fn config(m: &Moto) -> AwsKmsConfig {
-    AwsKmsConfig {
-        id: ProviderId::parse("aws").unwrap(),
-        region: "eu-central-1".into(),
-        endpoint: Some(format!("http://127.0.0.1:{}", m.port)),
-        access_key_id_env: None,
-        secret_access_key_env: None,
-        session_token_env: None,
-        credentials_file: Some(m.dir.join("credentials.json")),
-        timeout_seconds: Some(30),
-    }
-}
 
 async fn subject() -> Option<(Arc<dyn Provider>, Claims, Moto)> {
     let m = moto()?;
