@@ -294,10 +294,21 @@ impl Provider for AwsKmsProvider {
                 "a KMS key id, ARN or alias/NAME",
             ));
         }
-        let r = self
+        let r = match self
             .client
-            .call("DescribeKey", &json!({"KeyId": label}))
-            .await?;
+            .call_raw("DescribeKey", &json!({"KeyId": label}))
+            .await?
+        {
+            Ok(r) => r,
+            // Naming a key that is not there is a plain input error here:
+            // no key material or ciphertext is involved.
+            Err((_, e)) if error_type(&e) == "NotFoundException" => {
+                return Err(ProviderError::InvalidKey(
+                    "the KMS has no key with that id, ARN or alias",
+                ));
+            }
+            Err((status, e)) => return Err(crate::client::map_error(status, &e)),
+        };
         self.adopt(ctx, &r["KeyMetadata"]).await
     }
 

@@ -1,7 +1,8 @@
 //! The aws-kms provider against moto in server mode (PyPI `moto[server]`,
 //! installed by `scripts/test` into the venv of `TRESOR_TEST_PYTHON`): the
 //! provider conformance suite, each case on a fresh moto process; and the
-//! failures a real deployment meets (unreachable endpoint, unknown key).
+//! failures a real deployment meets (unreachable endpoint, unknown key), and
+//! registering existing KMS keys by id or alias.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -68,7 +69,7 @@ async fn destroyed_keys_are_disabled_and_scheduled() {
 }
 
 #[tokio::test]
-async fn unreachable_endpoints_and_unknown_keys() {
+async fn registering_keys_and_unreachable_endpoints() {
     let Some(m) = moto() else { return };
     let p = AwsKmsProvider::new(&config(&m)).unwrap();
     p.health().await.unwrap();
@@ -79,19 +80,49 @@ async fn unreachable_endpoints_and_unknown_keys() {
         algorithm: tresor_core::Algorithm::EcP256,
     };
     let r = p.register_existing(&ctx, "alias/nope").await;
-    assert!(matches!(r, Err(ProviderError::Crypto)), "{r:?}");
+    assert!(matches!(r, Err(ProviderError::InvalidKey(_))), "{r:?}");
+    let r = p.register_existing(&ctx, "no spaces allowed").await;
+    assert!(matches!(r, Err(ProviderError::InvalidInput(_))), "{r:?}");
     let made = p.generate(&ctx).await.unwrap();
     let handle: serde_json::Value = serde_json::from_slice(&made.handle.0).unwrap();
     let kms_key = handle["kms_key"].as_str().unwrap();
     let adopted = p.register_existing(&ctx, kms_key).await.unwrap();
     assert_eq!(adopted.public_key, made.public_key);
+    // By alias, and the handle it gives works.
+    let client = tresor_aws_kms::client::Client::new(&config(&m)).unwrap();
+    client
+        .call(
+            "CreateAlias",
+            &serde_json::json!({"AliasName": "alias/tresor-test", "TargetKeyId": kms_key}),
+        )
+        .await
+        .unwrap();
+    let by_alias = p
+        .register_existing(&ctx, "alias/tresor-test")
+        .await
+        .unwrap();
+    assert_eq!(by_alias.public_key, made.public_key);
+    let scheme = SignScheme::Ecdsa { raw: true };
+    let msg = SignInput::Message(b"registered by alias");
+    let sig = p.sign(&ctx, &by_alias.handle, scheme, msg).await.unwrap();
+    assert!(
+        p.verify(&ctx, &made.handle, scheme, msg, &sig)
+            .await
+            .unwrap()
+    );
+    // A KMS key of another spec is refused for this algorithm.
+    let p384 = tresor_core::KeyContext {
+        algorithm: Algorithm::EcP384,
+        ..ctx.clone()
+    };
+    let r = p.register_existing(&p384, kms_key).await;
+    assert!(matches!(r, Err(ProviderError::InvalidKey(_))), "{r:?}");
     let mut c = config(&m);
     c.endpoint = Some("http://127.0.0.1:9".into());
     let gone = AwsKmsProvider::new(&c).unwrap();
     let r = gone.health().await;
     assert!(matches!(r, Err(ProviderError::Unavailable(_))), "{r:?}");
-    // Credentials the KMS does not know: moto accepts any, so only the
-    // shape of the refusal is checked in the client's unit tests.
+    // Refused credentials: tests/moto_auth.rs (moto with its checks on).
     drop(m);
 }
 
