@@ -263,6 +263,32 @@ mod tests {
         }
     }
 
+    /// Named variables are read (cargo sets these for every test run, so
+    /// no test has to change the environment).
+    #[test]
+    fn credentials_from_named_variables() {
+        let c = AwsKmsConfig {
+            access_key_id_env: Some("CARGO_PKG_NAME".into()),
+            secret_access_key_env: Some("CARGO_MANIFEST_DIR".into()),
+            session_token_env: Some("CARGO_PKG_VERSION".into()),
+            ..base()
+        };
+        c.validate().unwrap();
+        let creds = c.credentials().unwrap();
+        assert_eq!(creds.access_key_id, env!("CARGO_PKG_NAME"));
+        assert_eq!(creds.secret_access_key.as_str(), env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            creds.session_token.as_deref().map(String::as_str),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        // Without a token variable set, there is no token.
+        let no_token = AwsKmsConfig {
+            session_token_env: Some("TRESOR_TEST_UNSET_VARIABLE".into()),
+            ..c
+        };
+        assert!(no_token.credentials().unwrap().session_token.is_none());
+    }
+
     /// The signed `host` is what the HTTP client sends: no default port.
     #[test]
     fn signed_host_matches_the_host_header() {
@@ -296,6 +322,7 @@ mod tests {
         };
         let creds = c.credentials().unwrap();
         assert_eq!(creds.access_key_id, "AKID");
+        assert!(creds.session_token.is_none());
         assert!(!format!("{creds:?}{c:?}").contains("s3cr3t"));
         let missing = AwsKmsConfig {
             access_key_id_env: Some("TRESOR_TEST_UNSET_VARIABLE".into()),
