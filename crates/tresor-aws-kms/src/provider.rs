@@ -86,6 +86,8 @@ pub const SUPPORTED: &[(Algorithm, &str, &[Operation])] = &[
 const RANDOM_CHUNK: usize = 1024;
 /// Plaintext format byte (see the module docs).
 const PLAINTEXT_V1: u8 = 1;
+/// Largest plaintext: the KMS's 4 KiB less the format byte.
+const MAX_PLAINTEXT: usize = 4096 - 1;
 
 /// Keys held by an AWS-KMS-compatible service.
 #[derive(Debug)]
@@ -272,11 +274,28 @@ impl Provider for AwsKmsProvider {
         }
     }
 
+    /// Lists one key. A policy that does not allow listing (least
+    /// privilege: only the keys' own operations) still proves the service
+    /// reachable and the credentials accepted, so it counts as healthy;
+    /// refused credentials or a failing service do not.
     async fn health(&self) -> Result<(), ProviderError> {
-        self.client
-            .call("ListKeys", &json!({"Limit": 1}))
-            .await
-            .map(|_| ())
+        match self
+            .client
+            .call_raw("ListKeys", &json!({"Limit": 1}))
+            .await?
+        {
+            Ok(_) => Ok(()),
+            Err((_, e))
+                if matches!(
+                    error_type(&e).as_str(),
+                    "AccessDeniedException" | "AccessDenied"
+                ) =>
+            {
+                tracing::debug!(provider = %self.id, "kms:ListKeys not allowed; health from authentication only");
+                Ok(())
+            }
+            Err((status, e)) => Err(crate::client::map_error(status, &e)),
+        }
     }
 
     async fn register_existing(
@@ -354,6 +373,11 @@ impl Provider for AwsKmsProvider {
     ) -> Result<Sealed, ProviderError> {
         let h = KmsHandle::open(ctx, handle)?;
         require(ctx, Operation::Encrypt)?;
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(ProviderError::InvalidInput(
+                "the KMS encrypts at most 4095 bytes through this provider",
+            ));
+        }
         let mut framed = zeroize::Zeroizing::new(Vec::with_capacity(plaintext.len() + 1));
         framed.push(PLAINTEXT_V1);
         framed.extend_from_slice(plaintext);

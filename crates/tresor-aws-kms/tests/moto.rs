@@ -126,6 +126,29 @@ async fn registering_keys_and_unreachable_endpoints() {
     drop(m);
 }
 
+/// The KMS encrypts at most 4 KiB; the provider says so before asking.
+#[tokio::test]
+async fn plaintexts_up_to_the_kms_limit() {
+    let Some(m) = moto() else { return };
+    let p = AwsKmsProvider::new(&config(&m)).unwrap();
+    let ctx = tresor_core::KeyContext {
+        tenant: tresor_core::TenantId::default_tenant(),
+        key_id: tresor_core::KeyId::generate(),
+        version: 1,
+        algorithm: Algorithm::Aes256Gcm,
+    };
+    let k = p.generate(&ctx).await.unwrap();
+    let largest = vec![7u8; 4095];
+    let sealed = p.encrypt(&ctx, &k.handle, &largest, b"").await.unwrap();
+    let opened = p
+        .decrypt(&ctx, &k.handle, &sealed.nonce, &sealed.ciphertext, b"")
+        .await
+        .unwrap();
+    assert_eq!(opened.expose(), &largest[..]);
+    let r = p.encrypt(&ctx, &k.handle, &[7u8; 4096], b"").await;
+    assert!(matches!(r, Err(ProviderError::InvalidInput(_))), "{r:?}");
+}
+
 #[tokio::test]
 async fn rsa_pkcs1_with_moto() {
     let Some(m) = moto() else { return };

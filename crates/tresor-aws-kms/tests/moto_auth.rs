@@ -124,9 +124,13 @@ async fn operations_the_policy_denies_are_a_clear_unavailable_error() {
     let Some(m) = moto() else { return };
     let ids = enforce_credentials(&m);
     let p = AwsKmsProvider::new(&config_with(&m, "denied", &ids["denied"])).unwrap();
-    let msg = unavailable(p.health().await);
+    // The credentials are accepted; listing keys is not allowed, which
+    // health tolerates (least-privilege policies need not grant it).
+    p.health().await.unwrap();
+    let r = p.generate(&ctx(Algorithm::EcP256)).await.map(|_| ());
+    let msg = unavailable(r);
     assert!(msg.contains("not allowed"), "{msg}");
     assert!(msg.contains("AccessDenied"), "{msg}");
-    let r = p.generate(&ctx(Algorithm::EcP256)).await.map(|_| ());
-    assert!(unavailable(r).contains("not allowed"));
+    let mut buf = [0u8; 8];
+    assert!(unavailable(p.random(&mut buf).await).contains("not allowed"));
 }
