@@ -40,10 +40,7 @@ impl Client {
         c.validate()?;
         let creds = c.credentials()?;
         let endpoint = c.endpoint_url();
-        let host = endpoint
-            .split_once("://")
-            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_owned())
-            .unwrap_or_default();
+        let host = crate::config::signed_host(&endpoint)?;
         let timeout = Duration::from_secs(c.timeout_seconds.unwrap_or(10));
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -111,28 +108,112 @@ impl Client {
             .await
             .map_err(|e| unavailable(e.without_url().to_string()))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| unavailable(e.without_url().to_string()))?;
-        if bytes.len() > MAX_ANSWER {
-            return Err(unavailable("the answer is too large"));
-        }
-        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let header_type = resp
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = read_bounded(resp).await?;
         if status.is_success() {
+            // Operations without output may answer with an empty body.
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Ok(Value::Object(serde_json::Map::new())));
+            }
+            let json = serde_json::from_slice(&bytes)
+                .map_err(|_| unavailable("the KMS answered with something other than JSON"))?;
             return Ok(Ok(json));
         }
-        Ok(Err((status.as_u16(), json)))
+        Ok(Err((status.as_u16(), error_body(&bytes, header_type))))
     }
 }
 
+/// The body, refusing more than [`MAX_ANSWER`] bytes without reading them.
+async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, ProviderError> {
+    let too_large = || unavailable("the answer is too large");
+    if resp.content_length().is_some_and(|n| n > MAX_ANSWER as u64) {
+        return Err(too_large());
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| unavailable(e.without_url().to_string()))?
+    {
+        if out.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A refusal as JSON with its type in `__type`: the KMS's own JSON error,
+/// else the `x-amzn-ErrorType` header, else the `<Code>` of an XML error
+/// (what moto sends when it refuses credentials).
+fn error_body(bytes: &[u8], header_type: Option<String>) -> Value {
+    let mut json: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    if !json.is_object() {
+        json = Value::Object(serde_json::Map::new());
+    }
+    if json["__type"].as_str().is_none_or(str::is_empty) {
+        let from_header = header_type.map(|h| h.split(':').next().unwrap_or_default().to_owned());
+        let from_xml = || {
+            let text = String::from_utf8_lossy(bytes);
+            let (_, rest) = text.split_once("<Code>")?;
+            let (code, _) = rest.split_once("</Code>")?;
+            Some(code.trim().to_owned())
+        };
+        if let Some(t) = from_header.filter(|h| !h.is_empty()).or_else(from_xml) {
+            json["__type"] = Value::String(t);
+        }
+    }
+    json
+}
+
 /// The KMS error type, e.g. `NotFoundException` (`__type` may carry a
-/// namespace prefix before `#`).
+/// namespace prefix before `#`). Only a short identifier is returned, so
+/// nothing the server sent beyond a name reaches a log.
 pub fn error_type(json: &Value) -> String {
     json["__type"]
         .as_str()
-        .map(|t| t.rsplit('#').next().unwrap_or(t).to_owned())
+        .map(|t| t.rsplit('#').next().unwrap_or(t))
+        .filter(|t| t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
         .unwrap_or_default()
+        .to_owned()
+}
+
+/// Error types meaning the KMS does not accept the credentials or the
+/// signature made with them.
+const CREDENTIAL_ERRORS: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "ExpiredTokenException",
+    "ExpiredToken",
+];
+
+/// Error types meaning the service is busy or failing, whatever was asked.
+const SERVICE_ERRORS: &[&str] = &[
+    "ThrottlingException",
+    "LimitExceededException",
+    "KMSInternalException",
+    "DependencyTimeoutException",
+    "KeyUnavailableException",
+];
+
+/// Whether a refusal says nothing about the request's key or data: the
+/// service failing or busy, or the credentials refused. Operations that
+/// otherwise turn every refusal into the opaque crypto error (decryption)
+/// still report these as unavailable.
+pub fn is_service_failure(status: u16, json: &Value) -> bool {
+    let kind = error_type(json);
+    status >= 500
+        || status == 429
+        || SERVICE_ERRORS.contains(&kind.as_str())
+        || CREDENTIAL_ERRORS.contains(&kind.as_str())
 }
 
 /// Maps a KMS error answer.
@@ -153,6 +234,12 @@ pub fn map_error(status: u16, json: &Value) -> ProviderError {
             ProviderError::InvalidInput("refused by the KMS as invalid")
         }
         "UnsupportedOperationException" => ProviderError::Unsupported("not supported by the KMS"),
+        k if CREDENTIAL_ERRORS.contains(&k) => unavailable(format!(
+            "the KMS rejected the credentials ({k}): check the access key id, secret access key and session token"
+        )),
+        "AccessDeniedException" | "AccessDenied" => unavailable(format!(
+            "the credentials are not allowed this KMS operation ({kind})"
+        )),
         _ if status >= 500 => unavailable(format!("the KMS failed ({status}, {kind})")),
         _ => unavailable(format!("the KMS refused the call ({status}, {kind})")),
     }
@@ -180,8 +267,6 @@ mod tests {
             ProviderError::InvalidInput(_)
         ));
         for (status, t) in [
-            (400, "UnrecognizedClientException"),
-            (400, "AccessDeniedException"),
             (400, "ThrottlingException"),
             (500, "KMSInternalException"),
             (502, ""),
@@ -190,6 +275,86 @@ mod tests {
                 matches!(map_error(status, &e(t)), ProviderError::Unavailable(_)),
                 "{t}"
             );
+        }
+    }
+
+    fn message(e: &ProviderError) -> String {
+        match e {
+            ProviderError::Unavailable(source) => source.to_string(),
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+
+    /// Refused credentials say so (AWS answers JSON, moto XML) and never
+    /// echo what the server wrote beyond the error's name.
+    #[test]
+    fn refused_credentials_are_named_clearly() {
+        let aws = br#"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#;
+        let moto = br#"<?xml version="1.0" encoding="utf-8"?>
+<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error></Errors></ErrorResponse>"#;
+        for (status, body, header, kind) in [
+            (400, &aws[..], None, "UnrecognizedClientException"),
+            (403, &moto[..], None, "SignatureDoesNotMatch"),
+            (
+                400,
+                &b""[..],
+                Some("ExpiredTokenException:http://internal.amazon.com/"),
+                "ExpiredTokenException",
+            ),
+        ] {
+            let json = error_body(body, header.map(str::to_owned));
+            assert_eq!(error_type(&json), kind);
+            let m = message(&map_error(status, &json));
+            assert!(m.contains("rejected the credentials"), "{m}");
+            assert!(m.contains(kind), "{m}");
+            assert!(!m.contains("security token included"), "{m}");
+        }
+        let denied = error_body(br#"{"__type":"AccessDeniedException"}"#, None);
+        let m = message(&map_error(400, &denied));
+        assert!(m.contains("not allowed"), "{m}");
+    }
+
+    #[test]
+    fn service_failures_are_told_apart_from_refused_data() {
+        let e = |t: &str| json!({ "__type": t });
+        for (status, t) in [
+            (400, "ThrottlingException"),
+            (400, "UnrecognizedClientException"),
+            (403, "SignatureDoesNotMatch"),
+            (429, ""),
+            (500, "KMSInternalException"),
+        ] {
+            assert!(is_service_failure(status, &e(t)), "{t}");
+        }
+        for t in [
+            "InvalidCiphertextException",
+            "IncorrectKeyException",
+            "AccessDeniedException",
+            "NotFoundException",
+            "",
+        ] {
+            assert!(!is_service_failure(400, &e(t)), "{t}");
+        }
+    }
+
+    /// Whatever a server sends as an error, mapping it never panics and a
+    /// type that is not a plain name is dropped.
+    #[test]
+    fn odd_error_bodies_are_harmless() {
+        for body in [
+            &b"not json"[..],
+            b"[1,2]",
+            b"<Code>unterminated",
+            br#"{"__type": 7}"#,
+            br#"{"__type": "Bad Type\n<script>"}"#,
+            &[0xff, 0xfe, 0x00],
+        ] {
+            let json = error_body(body, None);
+            assert_eq!(error_type(&json), "", "{json}");
+            assert!(matches!(
+                map_error(500, &json),
+                ProviderError::Unavailable(_)
+            ));
         }
     }
 }

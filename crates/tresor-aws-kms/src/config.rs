@@ -77,6 +77,28 @@ fn env_name(v: &Option<String>, field: &str) -> Result<(), AwsKmsConfigError> {
     }
 }
 
+/// The `host` header value the HTTP client sends for `endpoint` (the port
+/// only when it is not the scheme's default), which SigV4 signs.
+pub(crate) fn signed_host(endpoint: &str) -> Result<String, AwsKmsConfigError> {
+    let url = reqwest::Url::parse(endpoint).map_err(|_| invalid("endpoint is not a URL"))?;
+    if url.path() != "/"
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(invalid(
+            "endpoint must be scheme://host[:port] without a path or user",
+        ));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| invalid("endpoint has no host"))?;
+    Ok(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_owned(),
+    })
+}
+
 impl AwsKmsConfig {
     /// Checks the fields (no I/O).
     pub fn validate(&self) -> Result<(), AwsKmsConfigError> {
@@ -99,6 +121,7 @@ impl AwsKmsConfig {
                     "endpoint must be an http(s):// URL without a query",
                 ));
             }
+            signed_host(e)?;
         }
         env_name(&self.access_key_id_env, "access_key_id_env")?;
         env_name(&self.secret_access_key_env, "secret_access_key_env")?;
@@ -200,6 +223,20 @@ mod tests {
             ),
             (
                 AwsKmsConfig {
+                    endpoint: Some("http://localhost:4566/kms".into()),
+                    ..base()
+                },
+                "without a path",
+            ),
+            (
+                AwsKmsConfig {
+                    endpoint: Some("https://user:pw@kms.example".into()),
+                    ..base()
+                },
+                "without a path or user",
+            ),
+            (
+                AwsKmsConfig {
                     access_key_id_env: Some("A-B".into()),
                     ..base()
                 },
@@ -226,6 +263,49 @@ mod tests {
         }
     }
 
+    /// Named variables are read (cargo sets these for every test run, so
+    /// no test has to change the environment).
+    #[test]
+    fn credentials_from_named_variables() {
+        let c = AwsKmsConfig {
+            access_key_id_env: Some("CARGO_PKG_NAME".into()),
+            secret_access_key_env: Some("CARGO_MANIFEST_DIR".into()),
+            session_token_env: Some("CARGO_PKG_VERSION".into()),
+            ..base()
+        };
+        c.validate().unwrap();
+        let creds = c.credentials().unwrap();
+        assert_eq!(creds.access_key_id, env!("CARGO_PKG_NAME"));
+        assert_eq!(creds.secret_access_key.as_str(), env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            creds.session_token.as_deref().map(String::as_str),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        // Without a token variable set, there is no token.
+        let no_token = AwsKmsConfig {
+            session_token_env: Some("TRESOR_TEST_UNSET_VARIABLE".into()),
+            ..c
+        };
+        assert!(no_token.credentials().unwrap().session_token.is_none());
+    }
+
+    /// The signed `host` is what the HTTP client sends: no default port.
+    #[test]
+    fn signed_host_matches_the_host_header() {
+        for (endpoint, host) in [
+            (
+                "https://kms.eu-central-1.amazonaws.com",
+                "kms.eu-central-1.amazonaws.com",
+            ),
+            ("https://kms.example:443/", "kms.example"),
+            ("http://127.0.0.1:80", "127.0.0.1"),
+            ("http://127.0.0.1:4566", "127.0.0.1:4566"),
+            ("https://kms.example:8443", "kms.example:8443"),
+        ] {
+            assert_eq!(signed_host(endpoint).unwrap(), host, "{endpoint}");
+        }
+    }
+
     #[test]
     fn credentials_from_a_file_never_print() {
         let dir = std::env::temp_dir().join(format!("tresor-aws-{}", std::process::id()));
@@ -242,6 +322,7 @@ mod tests {
         };
         let creds = c.credentials().unwrap();
         assert_eq!(creds.access_key_id, "AKID");
+        assert!(creds.session_token.is_none());
         assert!(!format!("{creds:?}{c:?}").contains("s3cr3t"));
         let missing = AwsKmsConfig {
             access_key_id_env: Some("TRESOR_TEST_UNSET_VARIABLE".into()),

@@ -24,7 +24,7 @@ use tresor_core::{
 };
 use tresor_crypto::spki::{ecdsa_der_to_raw, ecdsa_raw_to_der};
 
-use crate::client::{Client, error_type};
+use crate::client::{Client, error_type, is_service_failure};
 use crate::config::{AwsKmsConfig, AwsKmsConfigError};
 
 /// What this provider offers, and the KMS key spec of each.
@@ -85,6 +85,8 @@ pub const SUPPORTED: &[(Algorithm, &str, &[Operation])] = &[
 const RANDOM_CHUNK: usize = 1024;
 /// Plaintext format byte (see the module docs).
 const PLAINTEXT_V1: u8 = 1;
+/// Largest plaintext: the KMS's 4 KiB less the format byte.
+const MAX_PLAINTEXT: usize = 4096 - 1;
 
 /// Keys held by an AWS-KMS-compatible service.
 #[derive(Debug)]
@@ -271,11 +273,28 @@ impl Provider for AwsKmsProvider {
         }
     }
 
+    /// Lists one key. A policy that does not allow listing (least
+    /// privilege: only the keys' own operations) still proves the service
+    /// reachable and the credentials accepted, so it counts as healthy;
+    /// refused credentials or a failing service do not.
     async fn health(&self) -> Result<(), ProviderError> {
-        self.client
-            .call("ListKeys", &json!({"Limit": 1}))
-            .await
-            .map(|_| ())
+        match self
+            .client
+            .call_raw("ListKeys", &json!({"Limit": 1}))
+            .await?
+        {
+            Ok(_) => Ok(()),
+            Err((_, e))
+                if matches!(
+                    error_type(&e).as_str(),
+                    "AccessDeniedException" | "AccessDenied"
+                ) =>
+            {
+                tracing::debug!(provider = %self.id, "kms:ListKeys not allowed; health from authentication only");
+                Ok(())
+            }
+            Err((status, e)) => Err(crate::client::map_error(status, &e)),
+        }
     }
 
     async fn register_existing(
@@ -293,10 +312,21 @@ impl Provider for AwsKmsProvider {
                 "a KMS key id, ARN or alias/NAME",
             ));
         }
-        let r = self
+        let r = match self
             .client
-            .call("DescribeKey", &json!({"KeyId": label}))
-            .await?;
+            .call_raw("DescribeKey", &json!({"KeyId": label}))
+            .await?
+        {
+            Ok(r) => r,
+            // Naming a key that is not there is a plain input error here:
+            // no key material or ciphertext is involved.
+            Err((_, e)) if error_type(&e) == "NotFoundException" => {
+                return Err(ProviderError::InvalidKey(
+                    "the KMS has no key with that id, ARN or alias",
+                ));
+            }
+            Err((status, e)) => return Err(crate::client::map_error(status, &e)),
+        };
         self.adopt(ctx, &r["KeyMetadata"]).await
     }
 
@@ -342,6 +372,11 @@ impl Provider for AwsKmsProvider {
     ) -> Result<Sealed, ProviderError> {
         let h = BoundHandle::open(ctx, handle)?;
         require(ctx, Operation::Encrypt)?;
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(ProviderError::InvalidInput(
+                "the KMS encrypts at most 4095 bytes through this provider",
+            ));
+        }
         let mut framed = zeroize::Zeroizing::new(Vec::with_capacity(plaintext.len() + 1));
         framed.push(PLAINTEXT_V1);
         framed.extend_from_slice(plaintext);
@@ -371,13 +406,15 @@ impl Provider for AwsKmsProvider {
         let body = json!({"CiphertextBlob": b64(ciphertext),
                           "EncryptionContext": Self::context(&h, aad)});
         // Whatever the KMS says about a ciphertext it will not open (invalid,
-        // another key, no access to that key) is the opaque failure.
+        // another key, no access to that key) is the opaque failure; a
+        // failing or busy service or refused credentials are not about the
+        // ciphertext and say so.
         let r = match self.client.call_raw("Decrypt", &body).await? {
             Ok(v) => v,
-            Err((status, _)) if status < 500 && status != 429 => {
-                return Err(ProviderError::Crypto);
+            Err((status, e)) if is_service_failure(status, &e) => {
+                return Err(crate::client::map_error(status, &e));
             }
-            Err((status, e)) => return Err(crate::client::map_error(status, &e)),
+            Err(_) => return Err(ProviderError::Crypto),
         };
         let framed =
             zeroize::Zeroizing::new(field(&r, "Plaintext").map_err(|_| ProviderError::Crypto)?);

@@ -15,8 +15,15 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key id is not a secret, but only enough of it to tell keys
+        // apart is shown (its kind, AKIA/ASIA, and the last four).
+        let id = &self.access_key_id;
+        let shown = match (id.get(..4), id.get(id.len().saturating_sub(4)..)) {
+            (Some(head), Some(tail)) if id.len() >= 12 => format!("{head}...{tail}"),
+            _ => "...".to_owned(),
+        };
         f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
+            .field("access_key_id", &shown)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +134,14 @@ mod tests {
              SignedHeaders=content-type;host;x-amz-date, \
              Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
-        assert!(!format!("{creds:?}").contains("EXAMPLEKEY"));
+        let shown = format!("{creds:?}");
+        assert!(!shown.contains("EXAMPLEKEY"), "{shown}");
+        let long = Credentials {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            ..creds
+        };
+        let shown = format!("{long:?}");
+        assert!(shown.contains("AKIA...MPLE"), "{shown}");
+        assert!(!shown.contains("IOSFODNN7"), "{shown}");
     }
 }

@@ -1,95 +1,19 @@
 //! The aws-kms provider against moto in server mode (PyPI `moto[server]`,
 //! installed by `scripts/test` into the venv of `TRESOR_TEST_PYTHON`): the
 //! provider conformance suite, each case on a fresh moto process; and the
-//! failures a real deployment meets (unreachable endpoint, unknown key).
+//! failures a real deployment meets (unreachable endpoint, unknown key), and
+//! registering existing KMS keys by id or alias.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use tresor_aws_kms::{AwsKmsConfig, AwsKmsProvider};
-use tresor_core::{Algorithm, HashAlg, Provider, ProviderError, ProviderId, SignInput, SignScheme};
+use common::{Moto, config, moto};
+use tresor_aws_kms::AwsKmsProvider;
+use tresor_core::{Algorithm, HashAlg, Provider, ProviderError, SignInput, SignScheme};
 use tresor_provider_tests::Claims;
-
-/// A moto server and the directory of its credentials file; killed on drop.
-#[derive(Debug)]
-pub struct Moto {
-    child: Child,
-    pub port: u16,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts moto, or `None` (with a message) when no test Python is set.
-fn moto() -> Option<Moto> {
-    let Some(python) = std::env::var_os("TRESOR_TEST_PYTHON") else {
-        eprintln!("TRESOR_TEST_PYTHON unset (scripts/test sets it): moto tests skipped");
-        return None;
-    };
-    let port = free_port();
-    let child = Command::new(python)
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto (pip install 'moto[server]')");
-    let dir = std::env::temp_dir().join(format!("tresor-moto-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("credentials.json"),
-        r#"{"access_key_id": "AKIDTESTING", "secret_access_key": "testing-secret"}"#,
-    )
-    .unwrap();
-    let m = Moto { child, port, dir };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(m)
-}
-
-fn config(m: &Moto) -> AwsKmsConfig {
-    AwsKmsConfig {
-        id: ProviderId::parse("aws").unwrap(),
-        region: "eu-central-1".into(),
-        endpoint: Some(format!("http://127.0.0.1:{}", m.port)),
-        access_key_id_env: None,
-        secret_access_key_env: None,
-        session_token_env: None,
-        credentials_file: Some(m.dir.join("credentials.json")),
-        timeout_seconds: Some(30),
-    }
-}
 
 async fn subject() -> Option<(Arc<dyn Provider>, Claims, Moto)> {
     let m = moto()?;
@@ -145,7 +69,7 @@ async fn destroyed_keys_are_disabled_and_scheduled() {
 }
 
 #[tokio::test]
-async fn unreachable_endpoints_and_unknown_keys() {
+async fn registering_keys_and_unreachable_endpoints() {
     let Some(m) = moto() else { return };
     let p = AwsKmsProvider::new(&config(&m)).unwrap();
     p.health().await.unwrap();
@@ -156,20 +80,73 @@ async fn unreachable_endpoints_and_unknown_keys() {
         algorithm: tresor_core::Algorithm::EcP256,
     };
     let r = p.register_existing(&ctx, "alias/nope").await;
-    assert!(matches!(r, Err(ProviderError::Crypto)), "{r:?}");
+    assert!(matches!(r, Err(ProviderError::InvalidKey(_))), "{r:?}");
+    let r = p.register_existing(&ctx, "no spaces allowed").await;
+    assert!(matches!(r, Err(ProviderError::InvalidInput(_))), "{r:?}");
     let made = p.generate(&ctx).await.unwrap();
     let handle: serde_json::Value = serde_json::from_slice(&made.handle.0).unwrap();
     let kms_key = handle["reference"].as_str().unwrap();
     let adopted = p.register_existing(&ctx, kms_key).await.unwrap();
     assert_eq!(adopted.public_key, made.public_key);
+    // By alias, and the handle it gives works.
+    let client = tresor_aws_kms::client::Client::new(&config(&m)).unwrap();
+    client
+        .call(
+            "CreateAlias",
+            &serde_json::json!({"AliasName": "alias/tresor-test", "TargetKeyId": kms_key}),
+        )
+        .await
+        .unwrap();
+    let by_alias = p
+        .register_existing(&ctx, "alias/tresor-test")
+        .await
+        .unwrap();
+    assert_eq!(by_alias.public_key, made.public_key);
+    let scheme = SignScheme::Ecdsa { raw: true };
+    let msg = SignInput::Message(b"registered by alias");
+    let sig = p.sign(&ctx, &by_alias.handle, scheme, msg).await.unwrap();
+    assert!(
+        p.verify(&ctx, &made.handle, scheme, msg, &sig)
+            .await
+            .unwrap()
+    );
+    // A KMS key of another spec is refused for this algorithm.
+    let p384 = tresor_core::KeyContext {
+        algorithm: Algorithm::EcP384,
+        ..ctx.clone()
+    };
+    let r = p.register_existing(&p384, kms_key).await;
+    assert!(matches!(r, Err(ProviderError::InvalidKey(_))), "{r:?}");
     let mut c = config(&m);
     c.endpoint = Some("http://127.0.0.1:9".into());
     let gone = AwsKmsProvider::new(&c).unwrap();
     let r = gone.health().await;
     assert!(matches!(r, Err(ProviderError::Unavailable(_))), "{r:?}");
-    // Credentials the KMS does not know: moto accepts any, so only the
-    // shape of the refusal is checked in the client's unit tests.
+    // Refused credentials: tests/moto_auth.rs (moto with its checks on).
     drop(m);
+}
+
+/// The KMS encrypts at most 4 KiB; the provider says so before asking.
+#[tokio::test]
+async fn plaintexts_up_to_the_kms_limit() {
+    let Some(m) = moto() else { return };
+    let p = AwsKmsProvider::new(&config(&m)).unwrap();
+    let ctx = tresor_core::KeyContext {
+        tenant: tresor_core::TenantId::default_tenant(),
+        key_id: tresor_core::KeyId::generate(),
+        version: 1,
+        algorithm: Algorithm::Aes256Gcm,
+    };
+    let k = p.generate(&ctx).await.unwrap();
+    let largest = vec![7u8; 4095];
+    let sealed = p.encrypt(&ctx, &k.handle, &largest, b"").await.unwrap();
+    let opened = p
+        .decrypt(&ctx, &k.handle, &sealed.nonce, &sealed.ciphertext, b"")
+        .await
+        .unwrap();
+    assert_eq!(opened.expose(), &largest[..]);
+    let r = p.encrypt(&ctx, &k.handle, &[7u8; 4096], b"").await;
+    assert!(matches!(r, Err(ProviderError::InvalidInput(_))), "{r:?}");
 }
 
 #[tokio::test]
