@@ -121,10 +121,13 @@ pub(crate) async fn pg_listen(pool: PgPool, shared: Arc<Shared>, mut first: Opti
 }
 
 /// Subscribes once on Redis, with a timeout.
-pub(crate) async fn redis_subscribe(client: &redis::Client) -> Option<redis::aio::PubSub> {
+pub(crate) async fn redis_subscribe(
+    client: &redis::Client,
+    channel: &str,
+) -> Option<redis::aio::PubSub> {
     let attempt = async {
         let mut ps = client.get_async_pubsub().await?;
-        ps.subscribe(CHANNEL).await?;
+        ps.subscribe(channel).await?;
         Ok::<_, redis::RedisError>(ps)
     };
     match tokio::time::timeout(Duration::from_secs(1), attempt).await {
@@ -140,13 +143,14 @@ pub(crate) async fn redis_subscribe(client: &redis::Client) -> Option<redis::aio
 /// Listens on Redis until aborted, re-subscribing after a loss.
 pub(crate) async fn redis_listen(
     client: redis::Client,
+    channel: String,
     shared: Arc<Shared>,
     mut first: Option<redis::aio::PubSub>,
 ) {
     loop {
         let ps = match first.take() {
             Some(ps) => ps,
-            None => match redis_subscribe(&client).await {
+            None => match redis_subscribe(&client, &channel).await {
                 Some(ps) => ps,
                 None => {
                     shared.down("redis subscribe", &"unreachable");

@@ -21,7 +21,8 @@ use crate::stats::Counters;
 const OP_TIMEOUT: Duration = Duration::from_millis(250);
 /// How long Redis is skipped after a failure.
 const BACKOFF: Duration = Duration::from_secs(1);
-/// Prefix of every Redis key Tresor writes.
+/// Prefix of every Redis key Tresor writes, before the deployment's
+/// namespace (see [`L2::new`]).
 pub const PREFIX: &str = "tresor:v1:";
 
 /// `SET KEYS[1] ARGV[1]` unless the stored value's revision (the digits
@@ -47,6 +48,8 @@ pub(crate) struct L2 {
     script: Script,
     skip_until: Mutex<Option<Instant>>,
     counters: Arc<Counters>,
+    /// `tresor:v1:<namespace>:`: this deployment's keys only.
+    prefix: String,
 }
 
 impl std::fmt::Debug for L2 {
@@ -57,25 +60,16 @@ impl std::fmt::Debug for L2 {
     }
 }
 
-fn key_slot(tenant: &TenantId, id: &KeyId) -> String {
-    format!("{PREFIX}key:{}:{id}", tenant.as_str())
-}
-
-fn alias_slot(tenant: &TenantId, alias: &Alias) -> String {
-    format!("{PREFIX}alias:{}:{}", tenant.as_str(), alias.as_str())
-}
-
-fn tenant_slot(tenant: &TenantId) -> String {
-    format!("{PREFIX}tenant:{}", tenant.as_str())
-}
-
 impl L2 {
     /// A lazily connecting client for `url` (nothing is contacted yet);
-    /// hits, misses and failures are counted in `counters`.
+    /// hits, misses and failures are counted in `counters`. `namespace`
+    /// separates deployments that share one Redis (every node of one
+    /// deployment uses the same, kept in its database).
     pub fn new(
         client: redis::Client,
         ttl: Duration,
         counters: Arc<Counters>,
+        namespace: &str,
     ) -> redis::RedisResult<Self> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(OP_TIMEOUT))
@@ -88,7 +82,30 @@ impl L2 {
             script: Script::new(SET_IF_NEWER),
             skip_until: Mutex::new(None),
             counters,
+            prefix: format!("{PREFIX}{namespace}:"),
         })
+    }
+
+    fn key_slot(&self, tenant: &TenantId, id: &KeyId) -> String {
+        format!("{}key:{}:{id}", self.prefix, tenant.as_str())
+    }
+
+    fn alias_slot(&self, tenant: &TenantId, alias: &Alias) -> String {
+        format!(
+            "{}alias:{}:{}",
+            self.prefix,
+            tenant.as_str(),
+            alias.as_str()
+        )
+    }
+
+    fn tenant_slot(&self, tenant: &TenantId) -> String {
+        format!("{}tenant:{}", self.prefix, tenant.as_str())
+    }
+
+    /// The pub/sub channel of this deployment's invalidations.
+    pub fn channel(&self) -> String {
+        format!("{}invalidate", self.prefix)
     }
 
     fn skipping(&self) -> bool {
@@ -153,7 +170,7 @@ impl L2 {
 
     /// A cached key record.
     pub async fn get_key(&self, tenant: &TenantId, id: &KeyId) -> Option<KeyRecord> {
-        let text = self.get_text(key_slot(tenant, id)).await?;
+        let text = self.get_text(self.key_slot(tenant, id)).await?;
         let (_, json) = text.split_once('|')?;
         let k: KeyRecord = serde_json::from_str(json).ok()?;
         (k.tenant == *tenant && k.id == *id).then_some(k)
@@ -167,7 +184,7 @@ impl L2 {
         };
         let value = format!("{}|{json}", k.revision);
         let mut c = self.conn.clone();
-        let mut inv = self.script.key(key_slot(&k.tenant, &k.id));
+        let mut inv = self.script.key(self.key_slot(&k.tenant, &k.id));
         inv.arg(value).arg(k.revision).arg(self.ttl_secs);
         let stored = self
             .call(
@@ -178,7 +195,7 @@ impl L2 {
         if let (Ok(_), Some(alias)) = (stored, &k.alias) {
             let mut c = self.conn.clone();
             let (slot, id, ttl) = (
-                alias_slot(&k.tenant, alias),
+                self.alias_slot(&k.tenant, alias),
                 k.id.to_string(),
                 self.ttl_secs,
             );
@@ -193,13 +210,13 @@ impl L2 {
     /// The key id an alias was last seen on (the caller checks the key's
     /// current alias).
     pub async fn get_alias(&self, tenant: &TenantId, alias: &Alias) -> Option<KeyId> {
-        let text = self.get_text(alias_slot(tenant, alias)).await?;
+        let text = self.get_text(self.alias_slot(tenant, alias)).await?;
         KeyId::parse(&text).ok()
     }
 
     /// A cached tenant.
     pub async fn get_tenant(&self, id: &TenantId) -> Option<TenantRecord> {
-        let text = self.get_text(tenant_slot(id)).await?;
+        let text = self.get_text(self.tenant_slot(id)).await?;
         let t: TenantRecord = serde_json::from_str(&text).ok()?;
         (t.id == *id).then_some(t)
     }
@@ -210,7 +227,7 @@ impl L2 {
             return;
         };
         let mut c = self.conn.clone();
-        let (slot, ttl) = (tenant_slot(&t.id), self.ttl_secs);
+        let (slot, ttl) = (self.tenant_slot(&t.id), self.ttl_secs);
         let _ = self
             .call("put tenant", async move {
                 c.set_ex::<_, _, ()>(slot, json, ttl).await

@@ -17,7 +17,7 @@ use tresor_core::{
 };
 
 use crate::bus::{self, Shared};
-use crate::invalidation::{CHANNEL, Invalidation};
+use crate::invalidation::Invalidation;
 use crate::l1::L1;
 use crate::l2::L2;
 use crate::settings::{CacheSettings, POLL_TTL};
@@ -52,6 +52,9 @@ pub enum CacheError {
     /// `cache_redis_url` is not a Redis URL.
     #[error("invalid Redis URL: {0}")]
     RedisUrl(#[source] redis::RedisError),
+    /// The deployment's cache namespace could not be read or made.
+    #[error("cache namespace: {0}")]
+    Namespace(String),
 }
 
 /// The caching decorator.
@@ -82,6 +85,27 @@ impl Drop for CachedStore {
     }
 }
 
+/// The deployment's cache namespace: made by the first node (random) and
+/// kept in the database, so every node of a deployment shares it and
+/// deployments sharing one Redis never see each other's entries.
+async fn namespace(store: &dyn Store) -> Result<String, CacheError> {
+    let owner = tresor_core::ProviderId::parse("tresor-cache")
+        .map_err(|_| CacheError::Namespace("provider id".into()))?;
+    let fresh: String = tresor_core::KeyId::generate()
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let kept = store
+        .put_blob_if_absent(&owner, "namespace", fresh.as_bytes())
+        .await
+        .map_err(|e| CacheError::Namespace(e.to_string()))?;
+    String::from_utf8(kept)
+        .ok()
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric()))
+        .ok_or_else(|| CacheError::Namespace("the stored namespace is not valid".into()))
+}
+
 impl CachedStore {
     /// Wraps `inner`; subscribes to the invalidation bus (waiting briefly
     /// for the first subscription) and keeps it up in the background.
@@ -110,10 +134,15 @@ impl CachedStore {
         });
         let l2 = match &client {
             Some(c) => {
-                Some(L2::new(c.clone(), settings.ttl, counters).map_err(CacheError::RedisUrl)?)
+                let namespace = namespace(inner.as_ref()).await?;
+                Some(
+                    L2::new(c.clone(), settings.ttl, counters, &namespace)
+                        .map_err(CacheError::RedisUrl)?,
+                )
             }
             None => None,
         };
+        let channel = l2.as_ref().map(L2::channel).unwrap_or_default();
         let mut tasks = Vec::new();
         let publisher = match (topology, client) {
             (Topology::Postgres(pool), _) => {
@@ -127,10 +156,11 @@ impl CachedStore {
                 Publisher::Postgres(pool)
             }
             (Topology::Shared, Some(client)) => {
-                let first = bus::redis_subscribe(&client).await;
+                let first = bus::redis_subscribe(&client, &channel).await;
                 shared.listening.store(first.is_some(), Ordering::SeqCst);
                 tasks.push(tokio::spawn(bus::redis_listen(
                     client,
+                    channel,
                     shared.clone(),
                     first,
                 )));
@@ -211,7 +241,7 @@ impl CachedStore {
             }
             Publisher::Redis => {
                 let sent = match &self.l2 {
-                    Some(l2) => l2.publish(CHANNEL, message).await,
+                    Some(l2) => l2.publish(&l2.channel(), message).await,
                     None => false,
                 };
                 if !sent {

@@ -188,12 +188,29 @@ async fn two_nodes_with_redis_cache() {
     // Redis holds metadata, never key material.
     let dump = redis_dump(&redis.url).await;
     assert!(
-        dump.iter().any(|(k, _)| k.starts_with(b"tresor:v1:key:")),
+        dump.iter().any(|(k, _)| {
+            let k = String::from_utf8_lossy(k);
+            k.starts_with("tresor:v1:") && k.contains(":key:")
+        }),
         "key metadata is cached in Redis: {:?}",
         dump.iter()
             .map(|(k, _)| String::from_utf8_lossy(k))
             .collect::<Vec<_>>()
     );
+    // Both nodes write under one deployment namespace (kept in the
+    // database), so another deployment on this Redis sees none of it.
+    let mut namespaces: Vec<String> = dump
+        .iter()
+        .filter_map(|(k, _)| {
+            let k = String::from_utf8_lossy(k);
+            k.strip_prefix("tresor:v1:")
+                .and_then(|rest| rest.split(':').next())
+                .map(str::to_owned)
+        })
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    assert_eq!(namespaces.len(), 1, "{namespaces:?}");
     let forms = handle_forms(&db.url).await;
     for (k, v) in &dump {
         let name = String::from_utf8_lossy(k);
