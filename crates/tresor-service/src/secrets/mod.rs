@@ -36,6 +36,6 @@ pub use orders::{NewOrder, ORDER_TYPES, OrderInfo, OrderMeta};
 pub use quotas::{Quotas, TenantQuotas};
 pub use stores::SecretStoreInfo;
 pub use types::{
-    MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE, MAX_NAME, MAX_PAYLOAD, NewSecret,
-    SECRET_TYPES, SecretInfo, SecretPayload,
+    EntryChange, MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE, MAX_NAME, MAX_PAYLOAD,
+    NewSecret, SECRET_TYPES, SecretInfo, SecretPayload,
 };

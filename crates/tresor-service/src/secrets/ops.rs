@@ -8,7 +8,9 @@ use tresor_core::{Action, Caller, Change, SecretBytes, SecretFilter, SecretId, S
 
 use super::objects::Target;
 use super::quotas::QuotaKind;
-use super::types::{NewSecret, SecretInfo, SecretPayload, check_metadata, check_payload};
+use super::types::{
+    EntryChange, NewSecret, SecretInfo, SecretPayload, check_metadata, check_payload,
+};
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
 use crate::op::Op;
@@ -250,14 +252,14 @@ impl Kms {
         self.finish(op, result).await
     }
 
-    /// Sets (`Some`) or removes (`None`) one metadata entry. Removing an
-    /// entry that does not exist is `NotFound`.
+    /// Changes one metadata entry, checked against the stored secret in
+    /// the same revision-checked write (see [`EntryChange`]).
     pub async fn set_secret_metadata_entry(
         &self,
         caller: &Caller,
         id: &SecretId,
         key: &str,
-        value: Option<String>,
+        change: EntryChange,
     ) -> Result<SecretInfo> {
         let (mut op, allowed) = self.begin(caller, Action::SecretPut);
         op.object(id);
@@ -266,16 +268,23 @@ impl Kms {
             allowed?;
             let mut s = self.load_secret(caller, id).await?;
             let expected_revision = s.revision;
-            match value {
-                Some(v) => {
+            let present = s.metadata.contains_key(key);
+            match change {
+                EntryChange::Create(_) if present => {
+                    return Err(ServiceError::AlreadyExists {
+                        what: "metadata key",
+                    });
+                }
+                EntryChange::Update(_) | EntryChange::Remove if !present => {
+                    return Err(ServiceError::NotFound {
+                        what: "metadata key",
+                    });
+                }
+                EntryChange::Create(v) | EntryChange::Update(v) | EntryChange::Upsert(v) => {
                     s.metadata.insert(key.to_owned(), v);
                 }
-                None => {
-                    if s.metadata.remove(key).is_none() {
-                        return Err(ServiceError::NotFound {
-                            what: "metadata key",
-                        });
-                    }
+                EntryChange::Remove => {
+                    s.metadata.remove(key);
                 }
             }
             check_metadata(&s.metadata)?;

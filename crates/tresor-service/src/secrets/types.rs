@@ -47,6 +47,19 @@ pub struct NewSecret {
     pub payload: Option<SecretBytes>,
 }
 
+/// A change to one metadata entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryChange {
+    /// Add; `AlreadyExists` when the key is there.
+    Create(String),
+    /// Replace; `NotFound` when the key is not there.
+    Update(String),
+    /// Add or replace.
+    Upsert(String),
+    /// Remove; `NotFound` when the key is not there.
+    Remove,
+}
+
 /// A secret's description: everything but the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretInfo {

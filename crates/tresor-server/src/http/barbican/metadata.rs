@@ -11,6 +11,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
+use tresor_service::secrets::EntryChange;
+
 use super::secrets::{parse_json, secret_id};
 use super::{BBody, BarbicanError, Project, Res, both, json_response};
 use crate::state::AppState;
@@ -70,21 +72,40 @@ async fn replace(
     ))
 }
 
-async fn set_entry(
+/// One entry change, answered with the entry (or its absence).
+async fn change(
     s: &AppState,
     p: &Project,
     id: &str,
     key: &str,
-    value: String,
+    change: EntryChange,
     status: StatusCode,
 ) -> Res {
-    let id = secret_id(id)?;
+    let value = match &change {
+        EntryChange::Create(v) | EntryChange::Update(v) | EntryChange::Upsert(v) => Some(v.clone()),
+        EntryChange::Remove => None,
+    };
     s.kms
-        .set_secret_metadata_entry(&p.caller, &id, key, Some(value.clone()))
+        .set_secret_metadata_entry(&p.caller, &secret_id(id)?, key, change)
         .await?;
-    Ok(json_response(status, json!({"key": key, "value": value})))
+    Ok(match value {
+        Some(v) => json_response(status, json!({"key": key, "value": v})),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
 }
 
+/// The value of an entry body whose key must be the URL's.
+fn entry_value(body: &[u8], key: &str) -> Result<String, BarbicanError> {
+    let b: EntryBody = parse_json(body)?;
+    if b.key != key {
+        return Err(BarbicanError::bad_request(
+            "the key in the body must match the URL",
+        ));
+    }
+    Ok(b.value)
+}
+
+/// `POST .../metadata`: a new key (409 when it exists).
 async fn add(
     State(s): State<AppState>,
     p: Project,
@@ -92,51 +113,30 @@ async fn add(
     BBody(body): BBody,
 ) -> Res {
     let b: EntryBody = parse_json(&body)?;
-    let info = s.kms.get_secret(&p.caller, &secret_id(&id)?).await?;
-    if info.metadata.contains_key(&b.key) {
-        return Err(BarbicanError::new(
-            StatusCode::CONFLICT,
-            format!("metadata key '{}' exists; use PUT to change it", b.key),
-        ));
-    }
-    set_entry(&s, &p, &id, &b.key, b.value, StatusCode::CREATED).await
+    let c = EntryChange::Create(b.value);
+    change(&s, &p, &id, &b.key, c, StatusCode::CREATED).await
 }
 
+/// `POST .../metadata/{key}`: add or replace (what newer clients send).
 async fn add_one(
     State(s): State<AppState>,
     p: Project,
     Path((id, key)): Path<(String, String)>,
     BBody(body): BBody,
 ) -> Res {
-    let b: EntryBody = parse_json(&body)?;
-    if b.key != key {
-        return Err(BarbicanError::bad_request(
-            "the key in the body must match the URL",
-        ));
-    }
-    set_entry(&s, &p, &id, &key, b.value, StatusCode::CREATED).await
+    let c = EntryChange::Upsert(entry_value(&body, &key)?);
+    change(&s, &p, &id, &key, c, StatusCode::CREATED).await
 }
 
+/// `PUT .../metadata/{key}`: replace (404 when absent).
 async fn update_one(
     State(s): State<AppState>,
     p: Project,
     Path((id, key)): Path<(String, String)>,
     BBody(body): BBody,
 ) -> Res {
-    let b: EntryBody = parse_json(&body)?;
-    if b.key != key {
-        return Err(BarbicanError::bad_request(
-            "the key in the body must match the URL",
-        ));
-    }
-    let info = s.kms.get_secret(&p.caller, &secret_id(&id)?).await?;
-    if !info.metadata.contains_key(&key) {
-        return Err(BarbicanError::new(
-            StatusCode::NOT_FOUND,
-            "metadata key not found",
-        ));
-    }
-    set_entry(&s, &p, &id, &key, b.value, StatusCode::OK).await
+    let c = EntryChange::Update(entry_value(&body, &key)?);
+    change(&s, &p, &id, &key, c, StatusCode::OK).await
 }
 
 async fn read_one(
@@ -160,8 +160,13 @@ async fn delete_one(
     p: Project,
     Path((id, key)): Path<(String, String)>,
 ) -> Res {
-    s.kms
-        .set_secret_metadata_entry(&p.caller, &secret_id(&id)?, &key, None)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    change(
+        &s,
+        &p,
+        &id,
+        &key,
+        EntryChange::Remove,
+        StatusCode::NO_CONTENT,
+    )
+    .await
 }
