@@ -179,6 +179,65 @@ def main() -> None:
             lambda: client.get(registered).value.hex(),
         )
 
+        kek = step(
+            "create_kek",
+            lambda: client.create(
+                enums.CryptographicAlgorithm.AES,
+                256,
+                cryptographic_usage_mask=[
+                    enums.CryptographicUsageMask.WRAP_KEY,
+                    enums.CryptographicUsageMask.UNWRAP_KEY,
+                ],
+            ),
+        )
+        step("activate_kek", lambda: client.activate(kek))
+        step(
+            "get_wrapped",
+            lambda: client.get(
+                registered,
+                key_wrapping_specification={
+                    "wrapping_method": enums.WrappingMethod.ENCRYPT,
+                    "encryption_key_information": {
+                        "unique_identifier": kek,
+                        "cryptographic_parameters": {
+                            "block_cipher_mode": enums.BlockCipherMode.NIST_KEY_WRAP,
+                        },
+                    },
+                    "encoding_option": enums.EncodingOption.NO_ENCODING,
+                },
+            ).value.hex(),
+        )
+        step(
+            "check",
+            lambda: client.check(
+                aes, cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT]
+            ),
+        )
+        step(
+            "check_sign",
+            lambda: client.check(
+                aes, cryptographic_usage_mask=[enums.CryptographicUsageMask.SIGN]
+            ),
+        )
+        step("rekey", lambda: client.rekey(uid=aes, offset=0))
+        if pair:
+            public_value = client.get(public).value
+            registered_public = step(
+                "register_public_key",
+                lambda: client.register(
+                    objects.PublicKey(
+                        enums.CryptographicAlgorithm.RSA,
+                        2048,
+                        public_value,
+                        enums.KeyFormatType.PKCS_1,
+                    )
+                ),
+            )
+            step(
+                "get_registered_public_key",
+                lambda: client.get(registered_public).value == public_value,
+            )
+
         step(
             "revoke",
             lambda: client.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, aes),

@@ -67,6 +67,8 @@ pub enum Action {
     KeyList,
     KeyUpdate,
     KeyRotate,
+    /// A new key replacing an existing one (KMIP Re-key): the alias moves.
+    KeyReplace,
     KeyEnable,
     KeyDisable,
     KeyRevoke,
@@ -184,6 +186,7 @@ impl Action {
             KeyList => "key.list",
             KeyUpdate => "key.update",
             KeyRotate => "key.rotate",
+            KeyReplace => "key.replace",
             KeyEnable => "key.enable",
             KeyDisable => "key.disable",
             KeyRevoke => "key.revoke",
@@ -312,10 +315,12 @@ impl Action {
             // label), so it is a platform-admin action like managing providers.
             ProviderManage | KeyRegister => None,
             KeyExport => Some(Role::User),
-            KeyCreate | KeyImport | KeyUpdate | KeyRotate | KeyEnable | KeyDisable | KeyRevoke
-            | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable | KeyVersionDisable
-            | Encrypt | Decrypt | ReEncrypt | DataKey | Sign | Verify | Mac | MacVerify | Wrap
-            | Unwrap | Agree | Encapsulate | Decapsulate | Random => Some(Role::User),
+            KeyCreate | KeyImport | KeyUpdate | KeyRotate | KeyReplace | KeyEnable | KeyDisable
+            | KeyRevoke | KeyScheduleDestroy | KeyCancelDestroy | KeyVersionEnable
+            | KeyVersionDisable | Encrypt | Decrypt | ReEncrypt | DataKey | Sign | Verify | Mac
+            | MacVerify | Wrap | Unwrap | Agree | Encapsulate | Decapsulate | Random => {
+                Some(Role::User)
+            }
             KeyDestroy | AuditVerify | ApiKeyCreate | ApiKeyList | ApiKeyRevoke
             | CertPrincipalCreate | CertPrincipalList | CertPrincipalDelete => Some(Role::Admin),
             TenantCreate | TenantList | AuthFailed | SchedulerRotate | SchedulerDestroy => None,

@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 
 use tresor_core::{KeyRecord, Operation, RevocationReason};
 use tresor_kmip::{Tag, Ttlv, Value, tags};
+use tresor_service::replace::{REPLACED_BY_TAG, REPLACES_TAG};
 
-use crate::codes::{NAME_TYPE_TEXT, revocation, usage};
+use crate::codes::{NAME_TYPE_TEXT, link, revocation, usage};
 use crate::error::{KmipError, KmipResult};
 use crate::objects::{ObjectId, curve_of, kmip_algorithm, kmip_state};
 use crate::ttlv_ext::{self as t, Fields};
@@ -41,6 +42,7 @@ pub(crate) const REPORTED: &[(Tag, &str)] = &[
     (Tag::DeactivationDate, "Deactivation Date"),
     (Tag::DestroyDate, "Destroy Date"),
     (Tag::RevocationReason, "Revocation Reason"),
+    (Tag::Link, "Link"),
     (Tag::LastChangeDate, "Last Change Date"),
 ];
 
@@ -175,6 +177,16 @@ const MASK_BITS: &[(i32, Operation)] = &[
     (usage::KEY_AGREEMENT, Operation::Agree),
 ];
 
+/// The Tresor operations a usage mask names (bits without one, such as
+/// Export, are left out).
+pub(crate) fn mask_operations(mask: i32) -> Vec<Operation> {
+    MASK_BITS
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(_, op)| *op)
+        .collect()
+}
+
 /// Tresor operations from a usage mask, limited to what `supported` has.
 /// `None` (the algorithm's defaults) when nothing in the mask maps.
 pub(crate) fn operations(
@@ -291,6 +303,44 @@ pub(crate) fn all_of(key: &KeyRecord, oid: &ObjectId) -> Vec<Ttlv> {
         }
         out.push(t::structure(Tag::RevocationReason, children));
     }
+    out.extend(links(key, oid));
     out.push(t::date(Tag::LastChangeDate, key.updated_at.unix_seconds()));
     out
+}
+
+/// The Link attributes of one object: a pair's halves name each other,
+/// and a replaced key and its replacement (KMIP Re-key) name each other.
+fn links(key: &KeyRecord, oid: &ObjectId) -> Vec<Ttlv> {
+    let same_side = |id: &str| {
+        if oid.public {
+            format!("{id}{}", crate::objects::PUBLIC_SUFFIX)
+        } else {
+            id.to_owned()
+        }
+    };
+    let mut out = Vec::new();
+    if key.algorithm.is_asymmetric() {
+        out.push(if oid.public {
+            (link::PRIVATE_KEY, ObjectId::private_id(key))
+        } else {
+            (link::PUBLIC_KEY, ObjectId::public_id(key))
+        });
+    }
+    if let Some(id) = key.tags.get(REPLACED_BY_TAG) {
+        out.push((link::REPLACEMENT_OBJECT, same_side(id)));
+    }
+    if let Some(id) = key.tags.get(REPLACES_TAG) {
+        out.push((link::REPLACED_OBJECT, same_side(id)));
+    }
+    out.into_iter()
+        .map(|(kind, id)| {
+            t::structure(
+                Tag::Link,
+                vec![
+                    t::enumeration(Tag::LinkType, kind),
+                    t::text(Tag::LinkedObjectIdentifier, id),
+                ],
+            )
+        })
+        .collect()
 }

@@ -9,6 +9,7 @@ pub mod op {
     pub const RE_KEY: u32 = 0x04;
     pub const CERTIFY: u32 = 0x06;
     pub const LOCATE: u32 = 0x08;
+    pub const CHECK: u32 = 0x09;
     pub const GET: u32 = 0x0A;
     pub const GET_ATTRIBUTES: u32 = 0x0B;
     pub const GET_ATTRIBUTE_LIST: u32 = 0x0C;
@@ -19,6 +20,7 @@ pub mod op {
     pub const REVOKE: u32 = 0x13;
     pub const DESTROY: u32 = 0x14;
     pub const QUERY: u32 = 0x18;
+    pub const RE_KEY_KEY_PAIR: u32 = 0x1D;
     pub const DISCOVER_VERSIONS: u32 = 0x1E;
     pub const ENCRYPT: u32 = 0x1F;
     pub const DECRYPT: u32 = 0x20;
@@ -48,8 +50,11 @@ pub mod reason {
     pub const CRYPTOGRAPHIC_FAILURE: u32 = 0x0A;
     pub const PERMISSION_DENIED: u32 = 0x0C;
     pub const KEY_FORMAT_TYPE_NOT_SUPPORTED: u32 = 0x10;
+    pub const ENCODING_OPTION_ERROR: u32 = 0x12;
     pub const NOT_EXTRACTABLE: u32 = 0x17;
     pub const OBJECT_ALREADY_EXISTS: u32 = 0x18;
+    /// KMIP 2.x (1.x clients get Permission Denied).
+    pub const INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK: u32 = 0x29;
     pub const WRONG_KEY_LIFECYCLE_STATE: u32 = 0x43;
     pub const GENERAL_FAILURE: u32 = 0x100;
 }
@@ -113,6 +118,25 @@ pub mod usage {
     pub const MAC_GENERATE: i32 = 0x80;
     pub const MAC_VERIFY: i32 = 0x100;
     pub const KEY_AGREEMENT: i32 = 0x800;
+}
+
+/// Link Type.
+pub mod link {
+    pub const PUBLIC_KEY: u32 = 0x102;
+    pub const PRIVATE_KEY: u32 = 0x103;
+    pub const REPLACEMENT_OBJECT: u32 = 0x106;
+    pub const REPLACED_OBJECT: u32 = 0x107;
+}
+
+/// Key wrapping: Wrapping Method, Encoding Option, Block Cipher Mode and
+/// Padding Method values.
+pub mod wrapping {
+    pub const METHOD_ENCRYPT: u32 = 0x1;
+    pub const NO_ENCODING: u32 = 0x1;
+    pub const TTLV_ENCODING: u32 = 0x2;
+    pub const NIST_KEY_WRAP: u32 = 0xD;
+    pub const AES_KEY_WRAP_PADDING: u32 = 0xC;
+    pub const OAEP: u32 = 0x2;
 }
 
 /// Batch Error Continuation Option.
@@ -186,6 +210,56 @@ mod tests {
             (EnumKind::Operation, "CreateKeyPair", op::CREATE_KEY_PAIR),
             (EnumKind::Operation, "Register", op::REGISTER),
             (EnumKind::Operation, "ReKey", op::RE_KEY),
+            (EnumKind::Operation, "ReKeyKeyPair", op::RE_KEY_KEY_PAIR),
+            (EnumKind::Operation, "Check", op::CHECK),
+            (EnumKind::LinkType, "PublicKeyLink", link::PUBLIC_KEY),
+            (EnumKind::LinkType, "PrivateKeyLink", link::PRIVATE_KEY),
+            (
+                EnumKind::LinkType,
+                "ReplacementObjectLink",
+                link::REPLACEMENT_OBJECT,
+            ),
+            (
+                EnumKind::LinkType,
+                "ReplacedObjectLink",
+                link::REPLACED_OBJECT,
+            ),
+            (
+                EnumKind::BlockCipherMode,
+                "NISTKeyWrap",
+                wrapping::NIST_KEY_WRAP,
+            ),
+            (
+                EnumKind::BlockCipherMode,
+                "AESKeyWrapPadding",
+                wrapping::AES_KEY_WRAP_PADDING,
+            ),
+            (
+                EnumKind::WrappingMethod,
+                "Encrypt",
+                wrapping::METHOD_ENCRYPT,
+            ),
+            (
+                EnumKind::EncodingOption,
+                "NoEncoding",
+                wrapping::NO_ENCODING,
+            ),
+            (
+                EnumKind::EncodingOption,
+                "TTLVEncoding",
+                wrapping::TTLV_ENCODING,
+            ),
+            (EnumKind::PaddingMethod, "OAEP", wrapping::OAEP),
+            (
+                EnumKind::ResultReason,
+                "EncodingOptionError",
+                reason::ENCODING_OPTION_ERROR,
+            ),
+            (
+                EnumKind::ResultReason,
+                "IncompatibleCryptographicUsageMask",
+                reason::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK,
+            ),
             (EnumKind::Operation, "Locate", op::LOCATE),
             (EnumKind::Operation, "Get", op::GET),
             (EnumKind::Operation, "GetAttributes", op::GET_ATTRIBUTES),

@@ -53,9 +53,9 @@ impl KmipError {
             return self.reason;
         }
         match self.reason {
-            reason::WRONG_KEY_LIFECYCLE_STATE | reason::NOT_EXTRACTABLE => {
-                reason::PERMISSION_DENIED
-            }
+            reason::WRONG_KEY_LIFECYCLE_STATE
+            | reason::NOT_EXTRACTABLE
+            | reason::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK => reason::PERMISSION_DENIED,
             reason::OBJECT_ALREADY_EXISTS => reason::INVALID_FIELD,
             r if r > reason::OBJECT_ALREADY_EXISTS && r != reason::GENERAL_FAILURE => {
                 reason::GENERAL_FAILURE

@@ -258,10 +258,8 @@ async fn register_keys_and_refuse_what_cannot_be_stored() {
         "</KeyBlock>",
         r#"<KeyWrappingData><WrappingMethod type="Enumeration" value="Encrypt"/></KeyWrappingData></KeyBlock>"#,
     );
-    assert_eq!(
-        err(&h.one(v, "Register", &wrapped).await),
-        "FeatureNotSupported"
-    );
+    // Wrapped without naming the wrapping key.
+    assert_eq!(err(&h.one(v, "Register", &wrapped).await), "MissingData");
     // Garbage instead of PKCS#8: the provider refuses it, nothing stored.
     let before = count_keys(&h).await;
     let bad_private = r#"<ObjectType type="Enumeration" value="PrivateKey"/><TemplateAttribute/>

@@ -158,13 +158,16 @@ async fn authentication_roles_and_errors() {
 
     // Unsupported operations are answered, not dropped.
     assert_eq!(
-        err(&h.one((1, 4), "Check", "").await),
+        err(&h.one((1, 4), "ReCertify", "").await),
         "OperationNotSupported"
     );
     assert_eq!(
-        err(&h.one((1, 4), "ReKey", "").await),
+        err(&h.one((1, 4), "ObtainLease", "").await),
         "OperationNotSupported"
     );
+    // Check and Re-key need their object (no ID placeholder yet).
+    assert_eq!(err(&h.one((1, 4), "Check", "").await), "MissingData");
+    assert_eq!(err(&h.one((1, 4), "ReKey", "").await), "MissingData");
     // Register needs the object; Templates (deprecated) are not stored.
     assert_eq!(err(&h.one((2, 1), "Register", "").await), "MissingData");
     assert_eq!(

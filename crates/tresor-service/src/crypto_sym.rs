@@ -401,29 +401,41 @@ impl Kms {
             self.check_size("ciphertext", &req.wrapped)?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
-            self.check_usable(&k, Operation::Unwrap)?;
-            let mechanism = wrap_mechanism(k.algorithm, req.mechanism)?;
-            let provider = self.provider(&k.provider)?;
-            for uv in self.candidate_versions(&k, req.key_version).await? {
-                match provider
-                    .unwrap(&uv.ctx, &uv.handle, mechanism, &req.wrapped)
-                    .await
-                {
-                    Ok(secret) => {
-                        op.detail("version", uv.ctx.version);
-                        return Ok(SecretResult {
-                            secret,
-                            key_version: uv.ctx.version,
-                        });
-                    }
-                    Err(tresor_core::ProviderError::Crypto) => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Err(ServiceError::CryptoFailed)
+            let done = self.unwrap_loaded(&k, &req).await?;
+            op.detail("version", done.key_version);
+            Ok(done)
         }
         .await;
         self.finish(op, result).await
+    }
+
+    /// Unwraps under a loaded key (checked usable for Unwrap), trying the
+    /// asked version or every enabled one. Not audited: the caller's
+    /// operation is.
+    pub(crate) async fn unwrap_loaded(
+        &self,
+        k: &KeyRecord,
+        req: &UnwrapRequest,
+    ) -> Result<SecretResult> {
+        self.check_usable(k, Operation::Unwrap)?;
+        let mechanism = wrap_mechanism(k.algorithm, req.mechanism)?;
+        let provider = self.provider(&k.provider)?;
+        for uv in self.candidate_versions(k, req.key_version).await? {
+            match provider
+                .unwrap(&uv.ctx, &uv.handle, mechanism, &req.wrapped)
+                .await
+            {
+                Ok(secret) => {
+                    return Ok(SecretResult {
+                        secret,
+                        key_version: uv.ctx.version,
+                    });
+                }
+                Err(tresor_core::ProviderError::Crypto) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::CryptoFailed)
     }
 
     /// Random bytes from the default provider (1–1024).

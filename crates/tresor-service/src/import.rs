@@ -41,6 +41,15 @@ impl Kms {
                     op.detail("format", "rsa-aes-key-wrap-sha256");
                     self.unwrap_import(caller, &blob).await?
                 }
+                ImportMaterial::WrappedUnder(req, wrapping) => {
+                    op.detail("format", "wrapped");
+                    self.check_size("ciphertext", &req.wrapped)?;
+                    let k = self.load_key(&caller.tenant, &wrapping).await?;
+                    op.detail("wrapping_key", k.id.to_string());
+                    let done = self.unwrap_loaded(&k, &req).await?;
+                    op.detail("wrapping_version", done.key_version);
+                    done.secret
+                }
             };
             if material.is_empty() || material.len() > MAX_IMPORT {
                 return Err(ServiceError::invalid("material", "empty or too large"));

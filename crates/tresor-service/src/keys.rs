@@ -372,7 +372,7 @@ fn validate_operations(alg: tresor_core::Algorithm, ops: &BTreeSet<Operation>) -
     Ok(())
 }
 
-fn validate_tags(tags: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn validate_tags(tags: &BTreeMap<String, String>) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(ServiceError::invalid("tags", format!("at most {MAX_TAGS}")));
     }

@@ -30,6 +30,7 @@ pub mod provider_registration;
 pub mod providers;
 mod public;
 mod register;
+pub mod replace;
 pub mod reports;
 mod resolve;
 pub mod scheduler;

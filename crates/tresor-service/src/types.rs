@@ -54,6 +54,10 @@ pub enum ImportMaterial {
     /// `RSA-OAEP-SHA-256(ephemeral AES-256 key) || AES-KWP(ephemeral, material)`
     /// under the tenant's import wrapping key (`/v1/wrapping-key`).
     Wrapped(Vec<u8>),
+    /// Material wrapped under another key of the tenant (which must allow
+    /// Unwrap), e.g. a KMIP Register of a wrapped key block: unwrapped
+    /// inside that key's provider and imported in one audited call.
+    WrappedUnder(UnwrapRequest, KeyRef),
 }
 
 /// Changes to a key's attributes; `None` leaves a field as it is.

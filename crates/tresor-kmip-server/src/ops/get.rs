@@ -1,7 +1,8 @@
 //! Get, Get Attributes, Get Attribute List. Public keys come from the
 //! service's public-key call; symmetric and private key material only
 //! through `export_key_material`, which refuses keys not created
-//! exportable and audits the export.
+//! exportable and audits the export. A Key Wrapping Specification goes to
+//! [`super::wrapped`].
 
 use tresor_core::{Algorithm, KeyClass, KeyRecord};
 use tresor_kmip::{Tag, Ttlv, Value};
@@ -63,8 +64,8 @@ fn internal() -> KmipError {
 }
 
 pub(crate) async fn get(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>> {
-    if p.child(Tag::KeyWrappingSpecification).is_some() {
-        return Err(KmipError::feature("wrapped export is not supported yet"));
+    if let Some(spec) = p.child(Tag::KeyWrappingSpecification) {
+        return super::wrapped::get_wrapped(ctx, p, spec).await;
     }
     let asked = p.enumeration(Tag::KeyFormatType);
     if p.enumeration(Tag::KeyCompressionType).is_some() {

@@ -3,13 +3,17 @@
 
 mod attributes;
 pub(crate) mod certify;
+mod check;
 mod crypto;
 mod get;
 mod locate;
 mod manage;
+mod public_key;
 mod query;
 mod register;
+mod rekey;
 mod stored;
+mod wrapped;
 
 use tresor_kmip::Ttlv;
 
@@ -33,6 +37,9 @@ pub(crate) const SUPPORTED: &[u32] = &[
     op::DELETE_ATTRIBUTE,
     op::SET_ATTRIBUTE,
     op::LOCATE,
+    op::CHECK,
+    op::RE_KEY,
+    op::RE_KEY_KEY_PAIR,
     op::ACTIVATE,
     op::REVOKE,
     op::DESTROY,
@@ -70,9 +77,9 @@ pub(crate) async fn dispatch(ctx: &mut Ctx<'_>, operation: u32, p: &Ttlv) -> Kmi
         op::MAC => crypto::mac(ctx, p).await,
         op::MAC_VERIFY => crypto::mac_verify(ctx, p).await,
         op::RNG_RETRIEVE => crypto::rng_retrieve(ctx, p).await,
-        op::RE_KEY => Err(KmipError::not_supported(
-            "Re-key is not supported: Tresor rotates a key in place (new version, same id); use the REST rotate call",
-        )),
+        op::RE_KEY => rekey::rekey(ctx, p).await,
+        op::RE_KEY_KEY_PAIR => rekey::rekey_key_pair(ctx, p).await,
+        op::CHECK => check::check(ctx, p).await,
         op::REGISTER => register::register(ctx, p).await,
         op::CERTIFY => certify::certify(ctx, p).await,
         _ => Err(KmipError::not_supported("operation not supported")),

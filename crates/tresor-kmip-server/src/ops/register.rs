@@ -4,9 +4,9 @@
 //! usage mask → operations, Export bit or Extractable → exportable,
 //! Activation Date → active). Symmetric keys come as Raw or Transparent
 //! Symmetric Key; private keys as PKCS#8, or PKCS#1 for RSA (re-wrapped as
-//! PKCS#8). Wrapped or compressed key blocks and public keys alone (Tresor
-//! keys always have their private half) are refused with a clear reason.
-//! Secret data, opaque objects and certificates go to [`super::stored`].
+//! PKCS#8); wrapped key blocks go to [`super::wrapped`]. Compressed key
+//! blocks are refused with a clear reason. Secret data, opaque objects, certificates and public keys
+//! registered alone go to [`super::stored`].
 
 use tresor_core::SecretBytes;
 use tresor_kmip::{Tag, Ttlv, Value};
@@ -25,18 +25,13 @@ fn unsupported_format(what: &str) -> KmipError {
     KmipError::new(reason::KEY_FORMAT_TYPE_NOT_SUPPORTED, what.to_owned())
 }
 
-/// The key block of the object in the payload, checked to be plain.
+/// The key block of the object in the payload, checked to be uncompressed.
 fn key_block(p: &Ttlv, object_tag: Tag) -> KmipResult<&Ttlv> {
     let block = p
         .child(object_tag)
         .ok_or_else(|| KmipError::missing(object_tag))?
         .child(Tag::KeyBlock)
         .ok_or_else(|| KmipError::missing(Tag::KeyBlock))?;
-    if block.child(Tag::KeyWrappingData).is_some() {
-        return Err(KmipError::feature(
-            "wrapped key blocks cannot be registered yet; send the key unwrapped over the TLS connection",
-        ));
-    }
     if block.enumeration(Tag::KeyCompressionType).is_some() {
         return Err(KmipError::feature("key compression is not supported"));
     }
@@ -113,6 +108,9 @@ pub(crate) async fn register(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv
         p,
         &[Tag::TemplateAttribute, Tag::Attributes],
     ))?;
+    if let Some(done) = super::wrapped::register_wrapped(ctx, p, object_type, &template).await? {
+        return Ok(done);
+    }
     let (algorithm, raw) = match object_type {
         object::SYMMETRIC_KEY => {
             let block = key_block(p, Tag::SymmetricKey)?;
@@ -151,11 +149,6 @@ pub(crate) async fn register(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv
                 }
             };
             (pair_algorithm(kmip_alg, length, template.curve)?, pkcs8)
-        }
-        object::PUBLIC_KEY => {
-            return Err(KmipError::invalid(
-                "a public key alone cannot be registered: register its private key (the public key comes with it)",
-            ));
         }
         _ => {
             return Err(KmipError::not_supported(

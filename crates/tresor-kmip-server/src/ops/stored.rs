@@ -1,6 +1,8 @@
 //! KMIP objects that are not keys share storage with the REST API:
 //! Secret Data and Opaque Objects are Tresor secrets (`/v1/secrets`,
 //! envelope-encrypted, identifier `secret-<id>`), Certificates are the
+//! tenant's stored certificates (a Public Key registered alone is a
+//! secret too, see [`super::public_key`]); certificates are the
 //! tenant's stored certificates (`/v1/certificates`, identifier
 //! `cert-<id>`). Register, Get, Get Attributes and Destroy go through the
 //! secrets and PKI services, which authorize and audit them.
@@ -23,6 +25,7 @@ pub(crate) const SECRET_PREFIX: &str = "secret-";
 
 /// Object Types.
 const CERTIFICATE: u32 = 0x1;
+const PUBLIC_KEY: u32 = 0x3;
 const SECRET_DATA: u32 = 0x7;
 const OPAQUE_OBJECT: u32 = 0x8;
 /// Key Format Type Opaque (Secret Data key blocks).
@@ -31,7 +34,7 @@ const FORMAT_OPAQUE: u32 = 0x2;
 const PASSWORD: u32 = 0x1;
 
 /// Metadata keys that remember the KMIP form of a secret.
-const META_OBJECT: &str = "kmip-object";
+pub(crate) const META_OBJECT: &str = "kmip-object";
 const META_SUBTYPE: &str = "kmip-data-type";
 
 fn not_found() -> KmipError {
@@ -56,13 +59,18 @@ pub(crate) async fn register(
     p: &Ttlv,
     object_type: u32,
 ) -> KmipResult<Option<Vec<Ttlv>>> {
-    let name = attrs::Template::from_attrs(&attrs::collect(
+    let template = attrs::Template::from_attrs(&attrs::collect(
         p,
         &[Tag::TemplateAttribute, Tag::Attributes],
-    ))?
-    .name;
+    ))?;
+    let name = template.name;
     let caller = ctx.caller()?;
     let id = match object_type {
+        PUBLIC_KEY => {
+            let id = super::public_key::register(ctx, p, name, template.algorithm, template.length)
+                .await?;
+            format!("{SECRET_PREFIX}{id}")
+        }
         SECRET_DATA | OPAQUE_OBJECT => {
             // (KMIP form, Tresor secret type, data type, value)
             let (form, secret_type, subtype, value) = if object_type == SECRET_DATA {
@@ -149,6 +157,9 @@ pub(crate) async fn get_secret(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Ttlv>>
         .get(META_SUBTYPE)
         .and_then(|v| v.parse::<u32>().ok());
     let value = s.payload.expose().to_vec();
+    if object == Some(super::public_key::FORM) {
+        return Ok(super::public_key::get(&s.info, value, id));
+    }
     let as_secret_data = match object {
         Some("secret-data") => true,
         Some(_) => false,
@@ -195,6 +206,16 @@ pub(crate) async fn get_attributes(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Tt
     let mut out = vec![t::text(Tag::UniqueIdentifier, id)];
     if id.starts_with(SECRET_PREFIX) {
         let info = ctx.kms.get_secret(caller, &secret_id(id)?).await?;
+        if info.metadata.get(META_OBJECT).map(String::as_str) == Some(super::public_key::FORM) {
+            out.extend(super::public_key::attributes(&info));
+            if let Some(n) = info.name {
+                out.push(name(n));
+            }
+            out.push(t::enumeration(Tag::State, crate::codes::state::ACTIVE));
+            let mut resp = vec![t::text(Tag::UniqueIdentifier, id)];
+            resp.extend(attrs::encode(ctx.v2(), out));
+            return Ok(resp);
+        }
         let object = match info.metadata.get(META_OBJECT).map(String::as_str) {
             Some("secret-data") => SECRET_DATA,
             Some(_) => OPAQUE_OBJECT,
