@@ -179,34 +179,10 @@ def main() -> None:
             lambda: client.get(registered).value.hex(),
         )
 
-        kek = step(
-            "create_kek",
-            lambda: client.create(
-                enums.CryptographicAlgorithm.AES,
-                256,
-                cryptographic_usage_mask=[
-                    enums.CryptographicUsageMask.WRAP_KEY,
-                    enums.CryptographicUsageMask.UNWRAP_KEY,
-                ],
-            ),
-        )
-        step("activate_kek", lambda: client.activate(kek))
-        step(
-            "get_wrapped",
-            lambda: client.get(
-                registered,
-                key_wrapping_specification={
-                    "wrapping_method": enums.WrappingMethod.ENCRYPT,
-                    "encryption_key_information": {
-                        "unique_identifier": kek,
-                        "cryptographic_parameters": {
-                            "block_cipher_mode": enums.BlockCipherMode.NIST_KEY_WRAP,
-                        },
-                    },
-                    "encoding_option": enums.EncodingOption.NO_ENCODING,
-                },
-            ).value.hex(),
-        )
+        # Not here: Get with a Key Wrapping Specification. PyKMIP 0.11 reads
+        # a wrapped Key Value as a structure, not the Byte String KMIP
+        # specifies (OASIS case TC-141-12), so it cannot decode the answer;
+        # the Rust tests cover wrapped Get against the TC-141 vector.
         step(
             "check",
             lambda: client.check(

@@ -582,3 +582,64 @@ async fn a_public_key_registers_alone_and_comes_back_as_it_was() {
         "KeyFormatTypeNotSupported"
     );
 }
+
+/// Register payload of a raw AES-128 key with a usage mask.
+fn register_aes128(key_hex: &str, mask: &str) -> String {
+    format!(
+        r#"<ObjectType type="Enumeration" value="SymmetricKey"/><TemplateAttribute>
+        <Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/><AttributeValue type="Integer" value="{mask}"/></Attribute>
+        </TemplateAttribute><SymmetricKey><KeyBlock><KeyFormatType type="Enumeration" value="Raw"/>
+        <KeyValue><KeyMaterial type="ByteString" value="{key_hex}"/></KeyValue>
+        <CryptographicAlgorithm type="Enumeration" value="AES"/><CryptographicLength type="Integer" value="128"/></KeyBlock></SymmetricKey>"#
+    )
+}
+
+/// OASIS case TC-141-12 (the RFC 3394 §4.1 vector): the KEK and data key
+/// of the case, the data key registered exportable; the wrapped answer is
+/// byte for byte the one the case expects, in its form.
+#[tokio::test]
+async fn wrapped_get_matches_the_oasis_tc_141_answer() {
+    let h = harness().await;
+    let v = (1, 2);
+    let kek = text(
+        &ok(&h
+            .one(
+                v,
+                "Register",
+                &register_aes128("000102030405060708090a0b0c0d0e0f", "WrapKey"),
+            )
+            .await),
+        Tag::UniqueIdentifier,
+    );
+    let dek = text(
+        &ok(&h
+            .one(
+                v,
+                "Register",
+                &register_aes128("00112233445566778899aabbccddeeff", "Encrypt Decrypt Export"),
+            )
+            .await),
+        Tag::UniqueIdentifier,
+    );
+    ok(&h.one(v, "Activate", &uid(&kek)).await);
+    let spec = wrap_spec(
+        &kek,
+        r#"<BlockCipherMode type="Enumeration" value="NISTKeyWrap"/>"#,
+        r#"<EncodingOption type="Enumeration" value="NoEncoding"/>"#,
+    );
+    let got = ok(&h.one(v, "Get", &format!("{}{spec}", uid(&dek))).await);
+    assert_eq!(enumeration(&got, Tag::ObjectType), "SymmetricKey");
+    let block = got
+        .child(Tag::SymmetricKey)
+        .unwrap()
+        .child(Tag::KeyBlock)
+        .unwrap();
+    assert_eq!(enumeration(block, Tag::KeyFormatType), "Raw");
+    assert_eq!(
+        hex(&bytes(block, Tag::KeyValue)),
+        "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5"
+    );
+    assert_eq!(enumeration(block, Tag::CryptographicAlgorithm), "AES");
+    let kwd = block.child(Tag::KeyWrappingData).unwrap();
+    assert_eq!(enumeration(kwd, Tag::WrappingMethod), "Encrypt");
+}

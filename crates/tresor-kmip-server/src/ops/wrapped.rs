@@ -180,6 +180,10 @@ fn wrapping_key(spec: &Ttlv) -> KmipResult<(String, Option<WrapMechanism>)> {
     Ok((id, mechanism(eki.child(Tag::CryptographicParameters))?))
 }
 
+fn not_bytes() -> KmipError {
+    KmipError::invalid("a wrapped Key Value is a byte string (Encoding Option No Encoding)")
+}
+
 /// Register of a wrapped symmetric or private key; `None` when the key
 /// block is not wrapped (or the object is of another type).
 pub(crate) async fn register_wrapped(
@@ -201,10 +205,21 @@ pub(crate) async fn register_wrapped(
     };
     let (wrapping_id, mechanism) = wrapping_key(kwd)?;
     let wrapping_key = ObjectId::parse(&wrapping_id)?;
-    let Some(Value::ByteString(wrapped)) = block.child(Tag::KeyValue).map(|v| &v.value) else {
-        return Err(KmipError::invalid(
-            "a wrapped Key Value is a byte string (Encoding Option No Encoding)",
-        ));
+    // KMIP sends a wrapped Key Value as a Byte String; some clients (PyKMIP)
+    // keep the Key Value structure with the wrapped bytes as Key Material.
+    let wrapped = match block.child(Tag::KeyValue).map(|v| &v.value) {
+        Some(Value::ByteString(b)) => b,
+        Some(Value::Structure(_)) => match block
+            .child(Tag::KeyValue)
+            .and_then(|v| v.child(Tag::KeyMaterial))
+        {
+            Some(Ttlv {
+                value: Value::ByteString(b),
+                ..
+            }) => b,
+            _ => return Err(not_bytes()),
+        },
+        _ => return Err(not_bytes()),
     };
     let fmt = block
         .enumeration(Tag::KeyFormatType)
