@@ -153,7 +153,7 @@ async fn kmip_over_tls() {
     call(&mut io, "Revoke", &format!(r#"{uid}<RevocationReason><RevocationReasonCode type="Enumeration" value="Unspecified"/></RevocationReason>"#)).await.unwrap();
     call(&mut io, "Destroy", &uid).await.unwrap();
     // Unsupported operations are answered on the same connection.
-    assert_eq!(call(&mut io, "Check", "").await.unwrap_err(), 0x05);
+    assert_eq!(call(&mut io, "ObtainLease", "").await.unwrap_err(), 0x05);
 
     // An unmapped certificate: the connection is closed without an answer.
     let mut stranger = connect(&pki, "stranger", kmip).await;
