@@ -12,8 +12,9 @@ use sqlx::postgres::PgPool;
 use tokio::task::JoinHandle;
 use tresor_core::{
     Alias, ApiKeyId, ApiKeyRecord, AuditEvent, AuditFilter, AuditRecord, CertPrincipal, Change,
-    Checkpoint, CheckpointFilter, KeyFilter, KeyId, KeyRecord, Page, PageRequest, ProviderId,
-    ProviderStateStore, Store, StoreError, TenantId, TenantRecord, Timestamp, VersionRecord,
+    Checkpoint, CheckpointFilter, CommitUnit, KeyFilter, KeyId, KeyRecord, Page, PageRequest,
+    ProviderId, ProviderStateStore, Store, StoreError, TenantId, TenantRecord, Timestamp,
+    VersionRecord,
 };
 
 use crate::bus::{self, Shared};
@@ -55,6 +56,40 @@ pub enum CacheError {
     /// The deployment's cache namespace could not be read or made.
     #[error("cache namespace: {0}")]
     Namespace(String),
+}
+
+/// What a commit's changes mean for the caches.
+struct CommitPlan {
+    invalidations: Vec<Invalidation>,
+    /// Keys as they will be stored (revision bumped), for Redis.
+    updated: Vec<KeyRecord>,
+}
+
+impl CommitPlan {
+    fn of(changes: &[Change]) -> Self {
+        let mut invalidations: Vec<Invalidation> = Vec::new();
+        let mut updated = Vec::new();
+        for c in changes {
+            if let Some(inv) = Invalidation::of(c)
+                && !invalidations.contains(&inv)
+            {
+                invalidations.push(inv);
+            }
+            if let Change::UpdateKey {
+                key,
+                expected_revision,
+            } = c
+            {
+                let mut k = key.clone();
+                k.revision = expected_revision.saturating_add(1);
+                updated.push(k);
+            }
+        }
+        Self {
+            invalidations,
+            updated,
+        }
+    }
 }
 
 /// The caching decorator.
@@ -230,6 +265,22 @@ impl CachedStore {
         self.l2.as_ref().filter(|_| self.caching())
     }
 
+    /// After a commit (successful or not): local entries are dropped; on
+    /// success Redis gets the updated keys and the other nodes are told.
+    async fn after_commit(&self, plan: &CommitPlan, ok: bool) {
+        for inv in &plan.invalidations {
+            self.l1().invalidate(inv);
+        }
+        if ok && !plan.invalidations.is_empty() {
+            if let Some(l2) = self.l2() {
+                for k in &plan.updated {
+                    l2.put_key(k).await;
+                }
+            }
+            self.publish(&plan.invalidations).await;
+        }
+    }
+
     async fn publish(&self, invs: &[Invalidation]) {
         let message = bus::payload(invs);
         match &self.publisher {
@@ -370,37 +421,26 @@ impl Store for CachedStore {
         changes: Vec<Change>,
         audit: Vec<AuditEvent>,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut invs: Vec<Invalidation> = Vec::new();
-        let mut updated = Vec::new();
-        for c in &changes {
-            if let Some(inv) = Invalidation::of(c)
-                && !invs.contains(&inv)
-            {
-                invs.push(inv);
-            }
-            if let Change::UpdateKey {
-                key,
-                expected_revision,
-            } = c
-            {
-                let mut k = key.clone();
-                k.revision = expected_revision.saturating_add(1);
-                updated.push(k);
-            }
-        }
+        let plan = CommitPlan::of(&changes);
         let result = self.inner.commit(changes, audit).await;
-        for inv in &invs {
-            self.l1().invalidate(inv);
-        }
-        if result.is_ok() && !invs.is_empty() {
-            if let Some(l2) = self.l2() {
-                for k in &updated {
-                    l2.put_key(k).await;
-                }
-            }
-            self.publish(&invs).await;
-        }
+        self.after_commit(&plan, result.is_ok()).await;
         result
+    }
+
+    fn groups_commits(&self) -> bool {
+        self.inner.groups_commits()
+    }
+
+    async fn commit_many(
+        &self,
+        units: Vec<CommitUnit>,
+    ) -> Vec<Result<Vec<AuditRecord>, StoreError>> {
+        let plans: Vec<CommitPlan> = units.iter().map(|u| CommitPlan::of(&u.changes)).collect();
+        let results = self.inner.commit_many(units).await;
+        for (plan, result) in plans.iter().zip(&results) {
+            self.after_commit(plan, result.is_ok()).await;
+        }
+        results
     }
 
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError> {

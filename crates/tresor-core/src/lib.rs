@@ -35,7 +35,7 @@ pub use ports::provider::{
     HashAlg, KeyContext, KeyHandle, NewKey, Provider, ProviderError, Sealed, SignInput, SignScheme,
     WrapMechanism,
 };
-pub use ports::store::{Change, ProviderStateStore, Store, StoreError};
+pub use ports::store::{Change, CommitUnit, ProviderStateStore, Store, StoreError};
 pub use secret::SecretBytes;
 pub use self_test::SelfTestResult;
 pub use state::{KeyState, RevocationReason, StateError, Transition};

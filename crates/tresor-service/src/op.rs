@@ -87,10 +87,7 @@ impl Kms {
     /// Commits a mutation together with the call's success record.
     pub(crate) async fn commit(&self, op: &mut Op, changes: Vec<Change>) -> Result<()> {
         let event = op.event(self, Outcome::Success, None);
-        let records = self.store().commit(changes, vec![event]).await?;
-        if let Some(last) = records.last() {
-            self.audit_writer().committed(last.seq);
-        }
+        self.audit_writer().commit(changes, vec![event]).await?;
         op.recorded = true;
         Ok(())
     }

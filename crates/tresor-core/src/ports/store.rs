@@ -44,6 +44,13 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// One unit of a [`Store::commit_many`]: what one [`Store::commit`] takes.
+#[derive(Debug, Clone, Default)]
+pub struct CommitUnit {
+    pub changes: Vec<Change>,
+    pub audit: Vec<AuditEvent>,
+}
+
 /// One change inside a [`Store::commit`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -167,6 +174,30 @@ pub trait Store: ProviderStateStore {
         changes: Vec<Change>,
         audit: Vec<AuditEvent>,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Whether [`Store::commit_many`] shares one transaction (and one
+    /// fsync) between its units. Backends with a single writer (SQLite)
+    /// do; the service then queues mutations for group commit instead of
+    /// committing each on its own.
+    fn groups_commits(&self) -> bool {
+        false
+    }
+
+    /// Commits independent units in order, each all or nothing: a unit
+    /// that fails (alias taken, a revision conflict) leaves no trace and
+    /// does not affect the others. Results are in the units' order. The
+    /// default commits them one by one; backends that can share one
+    /// transaction between them override it and [`Store::groups_commits`].
+    async fn commit_many(
+        &self,
+        units: Vec<CommitUnit>,
+    ) -> Vec<Result<Vec<AuditRecord>, StoreError>> {
+        let mut out = Vec::with_capacity(units.len());
+        for u in units {
+            out.push(self.commit(u.changes, u.audit).await);
+        }
+        out
+    }
 
     // Tenants.
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError>;

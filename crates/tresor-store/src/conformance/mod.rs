@@ -44,7 +44,9 @@ pub use checkpoints::{checkpoint_duplicates_are_refused, checkpoints_put_and_lis
 pub use cluster::{
     blobs_are_listed, import_audit_keeps_the_chain, leases_expire_and_renew, leases_one_winner,
 };
-pub use concurrency::{concurrent_commits_form_one_chain, concurrent_updates_one_wins};
+pub use concurrency::{
+    commit_many_isolates_failures, concurrent_commits_form_one_chain, concurrent_updates_one_wins,
+};
 pub use credentials::{api_keys, cert_principals, provider_blobs};
 pub use discovery::discovery_scans_put_get_list;
 pub use evidence::{alerts_put_and_list, sink_cursors_are_monotonic};
@@ -97,6 +99,7 @@ macro_rules! conformance_tests {
                 checkpoint_duplicates_are_refused,
                 concurrent_commits_form_one_chain,
                 concurrent_updates_one_wins,
+                commit_many_isolates_failures,
                 leases_one_winner,
                 leases_expire_and_renew,
                 import_audit_keeps_the_chain,

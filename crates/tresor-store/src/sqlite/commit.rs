@@ -5,7 +5,7 @@
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection};
 use sqlx::{Connection, Transaction};
 use tresor_core::audit::{AuditRecord, chain};
-use tresor_core::{AuditEvent, Change, KeyRecord, StoreError, VersionRecord};
+use tresor_core::{AuditEvent, Change, CommitUnit, KeyRecord, StoreError, VersionRecord};
 
 use super::{Writer, audit, closed};
 use crate::error::{UnsupportedChange, backend, write_error};
@@ -40,6 +40,68 @@ pub(super) async fn commit(
             Err(e)
         }
     }
+}
+
+/// Commits several units in one `BEGIN IMMEDIATE` transaction (one fsync),
+/// each inside its own SAVEPOINT: a unit that fails is rolled back to its
+/// savepoint alone and reports its own error; the others commit. If the
+/// final COMMIT fails, every unit fails.
+pub(super) async fn commit_many(
+    w: &mut Writer,
+    units: Vec<CommitUnit>,
+) -> Vec<Result<Vec<AuditRecord>, StoreError>> {
+    let n = units.len();
+    let mut head = w.head.take();
+    let Some(conn) = w.conn.as_mut() else {
+        return (0..n).map(|_| Err(closed())).collect();
+    };
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = e.to_string();
+            return (0..n).map(|_| Err(batch_failed(&msg))).collect();
+        }
+    };
+    let mut results = Vec::with_capacity(n);
+    for unit in units {
+        let outcome = match tx.begin().await {
+            Ok(mut sp) => match apply_all(&mut sp, unit.changes, unit.audit, head).await {
+                Ok((records, new_head)) => match sp.commit().await {
+                    Ok(()) => {
+                        head = Some(new_head);
+                        Ok(records)
+                    }
+                    Err(e) => Err(backend(e)),
+                },
+                Err(e) => {
+                    if let Err(rb) = sp.rollback().await {
+                        tracing::warn!(error = %rb, "rollback to a savepoint failed");
+                    }
+                    Err(e)
+                }
+            },
+            Err(e) => Err(backend(e)),
+        };
+        if outcome.is_err() {
+            // Re-read the head inside the transaction for the next unit.
+            head = None;
+        }
+        results.push(outcome);
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            w.head = head;
+            results
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            (0..n).map(|_| Err(batch_failed(&msg))).collect()
+        }
+    }
+}
+
+fn batch_failed(msg: &str) -> StoreError {
+    StoreError::Backend(format!("group commit failed: {msg}").into())
 }
 
 /// Everything inside the transaction; returns the records and the new head.

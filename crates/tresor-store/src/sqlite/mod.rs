@@ -224,6 +224,27 @@ impl Store for SqliteStore {
         commit::commit(&mut w, changes, audit).await
     }
 
+    fn groups_commits(&self) -> bool {
+        true
+    }
+
+    async fn commit_many(
+        &self,
+        units: Vec<tresor_core::CommitUnit>,
+    ) -> Vec<Result<Vec<AuditRecord>, StoreError>> {
+        let writer = match self.writer() {
+            Ok(w) => w,
+            Err(_) => {
+                return units
+                    .iter()
+                    .map(|_| Err(StoreError::Backend(Box::new(crate::ReadOnly))))
+                    .collect();
+            }
+        };
+        let mut w = writer.lock().await;
+        commit::commit_many(&mut w, units).await
+    }
+
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<TenantRecord>, StoreError> {
         credentials::get_tenant(&self.read, id).await
     }
