@@ -62,6 +62,50 @@ where
     Ok(())
 }
 
+/// Rows per multi-row INSERT (13 parameters each, far below SQLite's limit).
+const INSERT_CHUNK: usize = 256;
+
+/// Inserts records with one multi-row `INSERT` per [`INSERT_CHUNK`]
+/// records: a group commit of many records costs a few statements, not one
+/// round trip to the connection thread per record.
+pub(super) async fn insert_many(
+    conn: &mut sqlx::SqliteConnection,
+    records: &[AuditRecord],
+) -> Result<(), StoreError> {
+    for chunk in records.chunks(INSERT_CHUNK) {
+        if let [one] = chunk {
+            insert(&mut *conn, one).await?;
+            continue;
+        }
+        let mut seqs = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            seqs.push(u64_col("seq", r.seq)?);
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit (seq, time, tenant, principal, action, object, outcome, \
+             error_code, request_id, source, detail, prev_hash, hash) ",
+        );
+        q.push_values(chunk.iter().zip(seqs), |mut b, (r, seq)| {
+            let e = &r.event;
+            b.push_bind(seq)
+                .push_bind(e.time.unix_micros())
+                .push_bind(e.tenant.clone())
+                .push_bind(e.principal.clone())
+                .push_bind(e.action.clone())
+                .push_bind(e.object.clone())
+                .push_bind(e.outcome.as_str())
+                .push_bind(e.error_code.clone())
+                .push_bind(e.request_id.clone())
+                .push_bind(e.source.clone())
+                .push_bind(e.detail.clone())
+                .push_bind(r.prev_hash.to_vec())
+                .push_bind(r.hash.to_vec());
+        });
+        q.build().execute(&mut *conn).await.map_err(write_error)?;
+    }
+    Ok(())
+}
+
 /// Records matching `f`, newest first unless `f.ascending`.
 pub(super) async fn list_audit(
     pool: &SqlitePool,

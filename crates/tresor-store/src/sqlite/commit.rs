@@ -119,14 +119,14 @@ async fn apply_all(
         None => audit::read_head(&mut **tx).await?,
     };
     let records = chain(seq, hash, events);
-    for r in &records {
-        // A taken seq means another process wrote to the file behind the
-        // cached head; the head is re-read on the next commit.
-        audit::insert(&mut **tx, r).await.map_err(|e| match e {
+    // A taken seq means another process wrote to the file behind the
+    // cached head; the head is re-read on the next commit.
+    audit::insert_many(tx, &records)
+        .await
+        .map_err(|e| match e {
             StoreError::Duplicate => StoreError::Conflict,
             e => e,
         })?;
-    }
     let head = records.last().map_or((seq, hash), |r| (r.seq, r.hash));
     Ok((records, head))
 }
