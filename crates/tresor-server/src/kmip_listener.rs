@@ -119,26 +119,63 @@ async fn connection(
         request_id: RequestId::generate(),
         source: source.clone(),
     };
-    let caller = match cn {
-        Some(cn) => kms.authenticate_certificate(&cn, None, meta).await.ok(),
+    let identity = match cn {
+        Some(cn) => kms
+            .authenticate_certificate(&cn, None, meta)
+            .await
+            .ok()
+            .map(|_| Identity::Certificate(cn)),
         None => None,
     };
-    let Some(caller) = caller else {
+    let Some(identity) = identity else {
         tracing::info!(peer = %addr, "KMIP client certificate not mapped to a principal; closing");
         return;
     };
     tokio::select! {
         _ = stopped(&mut stop) => {}
-        () = messages(stream, &kms, caller, source, limits) => {}
+        () = messages(stream, &kms, identity, source, limits) => {}
+    }
+}
+
+/// Who is on a connection.
+#[derive(Debug, Clone)]
+enum Identity {
+    /// A client certificate, by subject CN: mapped to a principal again for
+    /// every message, so a removed or changed `/v1/cert-principals`
+    /// mapping takes effect on connections already open.
+    Certificate(String),
+    /// A fixed caller (tests).
+    #[cfg(test)]
+    Fixed(Caller),
+}
+
+impl Identity {
+    /// The caller for one message; `None` when the certificate is no
+    /// longer mapped (audited by the service as an authentication failure).
+    async fn caller(&self, kms: &Kms, source: &Option<String>) -> Option<Caller> {
+        let meta = RequestMeta {
+            request_id: RequestId::generate(),
+            source: source.clone(),
+        };
+        match self {
+            Identity::Certificate(cn) => kms.authenticate_certificate(cn, None, meta).await.ok(),
+            #[cfg(test)]
+            Identity::Fixed(c) => Some(Caller {
+                request_id: meta.request_id,
+                ..c.clone()
+            }),
+        }
     }
 }
 
 /// Reads, processes and answers messages until the peer closes, a read
-/// times out, or framing is lost.
+/// times out, framing is lost, or the identity is no longer mapped (that
+/// message is answered Authentication Not Successful, then the connection
+/// closes).
 async fn messages<S>(
     mut io: S,
     kms: &Kms,
-    caller: Caller,
+    identity: Identity,
     source: Option<String>,
     limits: KmipLimits,
 ) where
@@ -173,11 +210,12 @@ async fn messages<S>(
                 invalid()
             }
         };
-        let mut caller = caller.clone();
-        caller.request_id = RequestId::generate();
-        if respond(&mut io, kms, Some(caller), &source, &reply, limits)
+        let caller = identity.caller(kms, &source).await;
+        let mapped = caller.is_some();
+        if respond(&mut io, kms, caller, &source, &reply, limits)
             .await
             .is_err()
+            || !mapped
         {
             return;
         }
@@ -297,7 +335,7 @@ mod tests {
         client.write_all(&[0x42, 0x00]).await.unwrap();
         let done = timeout(
             Duration::from_secs(5),
-            messages(server, &kms, caller.clone(), None, limits),
+            messages(server, &kms, Identity::Fixed(caller.clone()), None, limits),
         )
         .await;
         assert!(done.is_ok(), "a slow-loris message must be dropped");
@@ -305,7 +343,7 @@ mod tests {
         let (_client, server) = tokio::io::duplex(1024);
         let done = timeout(
             Duration::from_secs(5),
-            messages(server, &kms, caller, None, limits),
+            messages(server, &kms, Identity::Fixed(caller), None, limits),
         )
         .await;
         assert!(done.is_ok(), "an idle connection must be dropped");

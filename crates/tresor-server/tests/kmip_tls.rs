@@ -4,7 +4,7 @@
 //! Revoke and Destroy as binary TTLV; an unmapped one is refused; hostile
 //! input (truncated message, 2 GiB length, garbage, a stalled connection)
 //! gets an error response or a closed connection while another client
-//! keeps working.
+//! keeps working; removing the mapping stops the open connection.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -201,5 +201,20 @@ async fn kmip_over_tls() {
     // The first client still works while the slow one hangs.
     assert!(call(&mut io, "DiscoverVersions", "").await.is_ok());
     drop(slow);
+
+    // Removing the mapping takes effect on the open connection: the next
+    // message is refused (Authentication Not Successful), then it closes.
+    let r = reqwest::Client::new()
+        .delete(format!("{}/v1/cert-principals/kmip-app", server.url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(call(&mut io, "Create", create).await.unwrap_err(), 0x03);
+    assert!(
+        read_message(&mut io).await.is_none(),
+        "the connection closes"
+    );
     server.shutdown().await;
 }
