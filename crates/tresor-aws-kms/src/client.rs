@@ -67,16 +67,46 @@ impl Client {
 
     /// Like [`Client::call`], but a KMS refusal comes back as its status and
     /// body (for operations that read the error type, e.g. verification).
+    ///
+    /// Throttling, 5xx answers and connections that could not be opened are
+    /// retried (at most [`ATTEMPTS`] tries, exponential backoff with full
+    /// jitter from [`BASE_BACKOFF`] up to [`MAX_BACKOFF`]), as the AWS
+    /// SDKs' standard retry mode does; the last answer or error is returned.
     pub async fn call_raw(
         &self,
         op: &str,
         body: &Value,
     ) -> Result<Result<Value, (u16, Value)>, ProviderError> {
+        let mut attempt = 1;
+        loop {
+            let (outcome, retryable) = match self.attempt(op, body).await {
+                Ok(Ok(v)) => return Ok(Ok(v)),
+                Ok(Err((status, json))) => {
+                    let retry = is_transient(status, &json);
+                    (Ok(Err((status, json))), retry)
+                }
+                Err(Failure { error, not_sent }) => (Err(error), not_sent),
+            };
+            if !retryable || attempt >= ATTEMPTS {
+                return outcome;
+            }
+            tracing::debug!(op, attempt, "KMS busy or unreachable; retrying");
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// One signed request.
+    async fn attempt(
+        &self,
+        op: &str,
+        body: &Value,
+    ) -> Result<Result<Value, (u16, Value)>, Failure> {
         let payload = body.to_string().into_bytes();
         let fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
         let amz_date = OffsetDateTime::now_utc()
             .format(&fmt)
-            .map_err(|_| unavailable("clock"))?;
+            .map_err(|_| Failure::sent(unavailable("clock")))?;
         let target = format!("TrentService.{op}");
         let mut headers = vec![
             (
@@ -106,25 +136,80 @@ impl Client {
             .header("authorization", auth)
             .send()
             .await
-            .map_err(|e| unavailable(e.without_url().to_string()))?;
+            .map_err(|e| Failure {
+                not_sent: e.is_connect(),
+                error: unavailable(e.without_url().to_string()),
+            })?;
         let status = resp.status();
         let header_type = resp
             .headers()
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = read_bounded(resp).await?;
+        let bytes = read_bounded(resp).await.map_err(Failure::sent)?;
         if status.is_success() {
             // Operations without output may answer with an empty body.
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Ok(Value::Object(serde_json::Map::new())));
             }
-            let json = serde_json::from_slice(&bytes)
-                .map_err(|_| unavailable("the KMS answered with something other than JSON"))?;
+            let json = serde_json::from_slice(&bytes).map_err(|_| {
+                Failure::sent(unavailable(
+                    "the KMS answered with something other than JSON",
+                ))
+            })?;
             return Ok(Ok(json));
         }
         Ok(Err((status.as_u16(), error_body(&bytes, header_type))))
     }
+}
+
+/// Tries per call (the first and up to three retries).
+pub const ATTEMPTS: u32 = 4;
+/// Backoff before the first retry (at most; full jitter), doubled per retry.
+pub const BASE_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest backoff before one retry.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// A failed attempt; `not_sent` when the request never reached the KMS
+/// (the connection could not be opened), so retrying cannot repeat it.
+struct Failure {
+    error: ProviderError,
+    not_sent: bool,
+}
+
+impl Failure {
+    fn sent(error: ProviderError) -> Self {
+        Self {
+            error,
+            not_sent: false,
+        }
+    }
+}
+
+/// The wait before retry `attempt` (1-based): uniformly random in
+/// `[0, min(MAX_BACKOFF, BASE_BACKOFF * 2^(attempt-1))]`.
+fn backoff(attempt: u32) -> Duration {
+    let cap = BASE_BACKOFF
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF);
+    let mut r = [0u8; 4];
+    if aws_lc_rs::rand::fill(&mut r).is_err() {
+        return cap;
+    }
+    let fraction = f64::from(u32::from_le_bytes(r)) / f64::from(u32::MAX);
+    cap.mul_f64(fraction)
+}
+
+/// Answers worth retrying: throttling and server-side failures (the AWS
+/// SDKs' transient set); a refusal of the request itself is final.
+pub fn is_transient(status: u16, json: &Value) -> bool {
+    const THROTTLING: &[&str] = &[
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+    ];
+    matches!(status, 429 | 500 | 502 | 503 | 504) || THROTTLING.contains(&error_type(json).as_str())
 }
 
 /// The body, refusing more than [`MAX_ANSWER`] bytes without reading them.
