@@ -10,10 +10,6 @@ use tresor_core::{AuditFilter, KeyFilter, PageRequest};
 use tresor_kmip::Tag;
 use tresor_service::KeyRef;
 
-fn uid(id: &str) -> String {
-    format!(r#"<UniqueIdentifier type="TextString" value="{id}"/>"#)
-}
-
 fn v1_attr(name: &str, value: &str) -> String {
     format!(
         r#"<Attribute><AttributeName type="TextString" value="{name}"/><AttributeValue {value}</AttributeValue></Attribute>"#

@@ -10,10 +10,6 @@ use tresor_kmip::{Tag, Ttlv, Value};
 use tresor_service::KeyRef;
 use tresor_service::types::UnwrapRequest;
 
-fn uid(id: &str) -> String {
-    format!(r#"<UniqueIdentifier type="TextString" value="{id}"/>"#)
-}
-
 /// Every Link of a Get Attributes answer (1.x form) as (type, id).
 fn links(attrs: &Ttlv) -> Vec<(&'static str, String)> {
     attrs
@@ -206,11 +202,7 @@ async fn rekey_key_pair_gives_a_new_pair_linked_to_the_old_one() {
         let h = &h;
         async move {
             let got = ok(&h.one((1, 4), "Get", &uid(&id)).await);
-            let block = got
-                .child(Tag::PublicKey)
-                .unwrap()
-                .child(Tag::KeyBlock)
-                .unwrap();
+            let block = key_block(&got, Tag::PublicKey);
             bytes(block.child(Tag::KeyValue).unwrap(), Tag::KeyMaterial)
         }
     };
@@ -356,11 +348,7 @@ async fn get_wraps_an_exportable_key_under_another_key() {
     }
     let plain = {
         let got = ok(&h.one(v, "Get", &uid(&target)).await);
-        let block = got
-            .child(Tag::SymmetricKey)
-            .unwrap()
-            .child(Tag::KeyBlock)
-            .unwrap();
+        let block = key_block(&got, Tag::SymmetricKey);
         bytes(block.child(Tag::KeyValue).unwrap(), Tag::KeyMaterial)
     };
     let no_encoding = r#"<EncodingOption type="Enumeration" value="NoEncoding"/>"#;
@@ -373,11 +361,7 @@ async fn get_wraps_an_exportable_key_under_another_key() {
                 &format!("{}{}", uid(&target), wrap_spec(&kek, &cp, no_encoding)),
             )
             .await);
-        let block = got
-            .child(Tag::SymmetricKey)
-            .unwrap()
-            .child(Tag::KeyBlock)
-            .unwrap();
+        let block = key_block(&got, Tag::SymmetricKey);
         let Value::ByteString(wrapped) = &block.child(Tag::KeyValue).unwrap().value else {
             panic!("a wrapped Key Value is a byte string");
         };
@@ -428,11 +412,7 @@ async fn get_wraps_an_exportable_key_under_another_key() {
             Tag::UniqueIdentifier,
         );
         let got = ok(&h.one(v, "Get", &uid(&copy)).await);
-        let block = got
-            .child(Tag::SymmetricKey)
-            .unwrap()
-            .child(Tag::KeyBlock)
-            .unwrap();
+        let block = key_block(&got, Tag::SymmetricKey);
         assert_eq!(
             bytes(block.child(Tag::KeyValue).unwrap(), Tag::KeyMaterial),
             plain
@@ -532,11 +512,7 @@ async fn a_public_key_registers_alone_and_comes_back_as_it_was() {
             ),
         )
         .await);
-    let block = got
-        .child(Tag::PublicKey)
-        .unwrap()
-        .child(Tag::KeyBlock)
-        .unwrap();
+    let block = key_block(&got, Tag::PublicKey);
     let spki = bytes(block.child(Tag::KeyValue).unwrap(), Tag::KeyMaterial);
 
     let register = format!(
@@ -552,11 +528,7 @@ async fn a_public_key_registers_alone_and_comes_back_as_it_was() {
     assert!(id.starts_with("secret-"), "{id}");
     let got = ok(&h.one(v, "Get", &uid(&id)).await);
     assert_eq!(enumeration(&got, Tag::ObjectType), "PublicKey");
-    let block = got
-        .child(Tag::PublicKey)
-        .unwrap()
-        .child(Tag::KeyBlock)
-        .unwrap();
+    let block = key_block(&got, Tag::PublicKey);
     assert_eq!(enumeration(block, Tag::KeyFormatType), "X_509");
     assert_eq!(enumeration(block, Tag::CryptographicAlgorithm), "RSA");
     assert_eq!(
@@ -629,11 +601,7 @@ async fn wrapped_get_matches_the_oasis_tc_141_answer() {
     );
     let got = ok(&h.one(v, "Get", &format!("{}{spec}", uid(&dek))).await);
     assert_eq!(enumeration(&got, Tag::ObjectType), "SymmetricKey");
-    let block = got
-        .child(Tag::SymmetricKey)
-        .unwrap()
-        .child(Tag::KeyBlock)
-        .unwrap();
+    let block = key_block(&got, Tag::SymmetricKey);
     assert_eq!(enumeration(block, Tag::KeyFormatType), "Raw");
     assert_eq!(
         hex(&bytes(block, Tag::KeyValue)),

@@ -1,8 +1,9 @@
 //! Check: may the client use an object the way it says? The object must
 //! exist in the caller's tenant; a Cryptographic Usage Mask must be within
 //! the object's mask (else Incompatible Cryptographic Usage Mask, 1.x:
-//! Permission Denied), and the key's state must permit each operation it
-//! names now (else Wrong Key Lifecycle State, 1.x: Permission Denied).
+//! Permission Denied), and the service's `check_key_usage` must allow each
+//! operation it names now (else Wrong Key Lifecycle State, 1.x:
+//! Permission Denied).
 //! Tresor grants no leases and has no usage-count limits, so Lease Time
 //! and Usage Limits Count are always satisfied. Read-only: the lookup is
 //! audited as `key.get` (or the secret/certificate read).
@@ -34,7 +35,8 @@ async fn check_object(ctx: &Ctx<'_>, id: &str, asked: Option<i32>) -> KmipResult
         return Ok(());
     }
     let oid = ObjectId::parse(id)?;
-    let key = ctx.kms.get_key(ctx.caller()?, &oid.key_ref()).await?.key;
+    let caller = ctx.caller()?;
+    let key = ctx.kms.get_key(caller, &oid.key_ref()).await?.key;
     oid.check(&key)?;
     let destroyed =
         key.state.is_destroyed() || (oid.public && key.tags.contains_key(PUBLIC_DESTROYED_TAG));
@@ -47,20 +49,17 @@ async fn check_object(ctx: &Ctx<'_>, id: &str, asked: Option<i32>) -> KmipResult
     let Some(mask) = asked else {
         return Ok(());
     };
+    // The object's own mask (a pair's halves split the key's operations).
     let allowed = attrs::mask(&key, &oid);
     if mask & !allowed != 0 {
         return Err(incompatible(format!(
             "the object's usage mask is {allowed:#x}; {mask:#x} asks for more"
         )));
     }
-    for op in attrs::mask_operations(mask) {
-        if key.destroy_at.is_some() || !key.state.permits(op) {
-            return Err(KmipError::new(
-                reason::WRONG_KEY_LIFECYCLE_STATE,
-                format!("a {} key cannot {} now", key.state, op.as_str()),
-            ));
-        }
-    }
+    // State and pending destruction: the service's usage rules.
+    ctx.kms
+        .check_key_usage(caller, &oid.key_ref(), &attrs::mask_operations(mask))
+        .await?;
     Ok(())
 }
 

@@ -194,3 +194,16 @@ pub fn aes_template(bits: u32, mask: &str, name: &str) -> String {
         </TemplateAttribute>"#
     )
 }
+
+/// A 1.x/2.x Unique Identifier item.
+pub fn uid(id: &str) -> String {
+    format!(r#"<UniqueIdentifier type="TextString" value="{id}"/>"#)
+}
+
+/// The Key Block of the object `object` (e.g. `Tag::SymmetricKey`) in a
+/// Get answer.
+pub fn key_block(got: &Ttlv, object: Tag) -> &Ttlv {
+    got.child(object)
+        .and_then(|o| o.child(Tag::KeyBlock))
+        .unwrap_or_else(|| panic!("no {object} key block in {}", xml::encode(got)))
+}
