@@ -271,7 +271,19 @@ impl Kms {
                 changed.push("description");
             }
             if let Some(t) = update.tags {
+                // Tresor's own tags (links between keys) are kept as they
+                // are, whatever the caller sends under their names.
+                let mut t: BTreeMap<String, String> = t
+                    .into_iter()
+                    .filter(|(name, _)| !is_reserved_tag(name))
+                    .collect();
                 validate_tags(&t)?;
+                t.extend(
+                    old.tags
+                        .iter()
+                        .filter(|(name, _)| is_reserved_tag(name))
+                        .map(|(n, v)| (n.clone(), v.clone())),
+                );
                 k.tags = t;
                 changed.push("tags");
             }
@@ -372,11 +384,27 @@ fn validate_operations(alg: tresor_core::Algorithm, ops: &BTreeSet<Operation>) -
     Ok(())
 }
 
+/// Tag names under this prefix are set by Tresor itself (e.g. the links
+/// between a replaced key and its replacement): callers cannot set them.
+pub const RESERVED_TAG_PREFIX: &str = "tresor:";
+
+pub(crate) fn is_reserved_tag(name: &str) -> bool {
+    name.starts_with(RESERVED_TAG_PREFIX)
+}
+
+/// Checks caller-supplied tags (count, sizes, no control characters, no
+/// reserved names).
 pub(crate) fn validate_tags(tags: &BTreeMap<String, String>) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(ServiceError::invalid("tags", format!("at most {MAX_TAGS}")));
     }
     for (k, v) in tags {
+        if is_reserved_tag(k) {
+            return Err(ServiceError::invalid(
+                "tags",
+                format!("names starting with '{RESERVED_TAG_PREFIX}' are set by Tresor"),
+            ));
+        }
         if k.is_empty() || k.len() > MAX_TAG_NAME || v.len() > MAX_TAG_VALUE {
             return Err(ServiceError::invalid(
                 "tags",

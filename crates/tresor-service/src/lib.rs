@@ -45,6 +45,7 @@ pub use api_keys::RequestMeta;
 pub use audit_ops::{ChainReport, verify_store_chain};
 pub use config::KmsConfig;
 pub use error::{ErrorKind, Result, ServiceError};
+pub use keys::RESERVED_TAG_PREFIX;
 pub use kms::{Kms, OpObserver, ProviderRegistry};
 pub use provider_registration::{ProviderFactory, RegisteredProvider};
 pub use providers::{Binding, ProviderInfo, ProviderQuery};

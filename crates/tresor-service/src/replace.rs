@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 use tresor_core::{Action, Caller, Change, KeyOrigin, VersionRecord};
 
 use crate::error::{Result, ServiceError};
-use crate::keys::{ctx_of, version_info};
+use crate::keys::{ctx_of, is_reserved_tag, version_info};
 use crate::kms::Kms;
 use crate::resolve::KeyRef;
 use crate::types::{KeyDetails, KeySpec};
 
-/// Tag on a replaced key naming the key that replaced it.
+/// Tag on a replaced key naming the key that replaced it (reserved:
+/// callers cannot set it, see [`crate::RESERVED_TAG_PREFIX`]).
 pub const REPLACED_BY_TAG: &str = "tresor:replaced-by";
 /// Tag on a replacement key naming the key it replaced.
 pub const REPLACES_TAG: &str = "tresor:replaces";
@@ -69,9 +70,14 @@ impl Kms {
                     "the key was already replaced by {by}"
                 )));
             }
-            let mut tags = replacement.tags.clone().unwrap_or_else(|| k.tags.clone());
-            tags.remove(REPLACED_BY_TAG);
-            tags.insert(REPLACES_TAG.to_owned(), k.id.to_string());
+            // Caller-visible tags are copied; Tresor's own (links) are not.
+            let tags: BTreeMap<String, String> = replacement
+                .tags
+                .clone()
+                .unwrap_or_else(|| k.tags.clone())
+                .into_iter()
+                .filter(|(name, _)| !is_reserved_tag(name))
+                .collect();
             let spec = KeySpec {
                 algorithm: k.algorithm,
                 alias: None,
@@ -88,6 +94,9 @@ impl Kms {
             let (mut new_key, version) =
                 self.new_key_record(caller, &spec, KeyOrigin::Generated)?;
             new_key.alias = k.alias.clone();
+            new_key
+                .tags
+                .insert(REPLACES_TAG.to_owned(), k.id.to_string());
             op.detail("replacement", new_key.id.to_string());
             let made = self
                 .provider(&new_key.provider)?
@@ -106,7 +115,6 @@ impl Kms {
             old.tags
                 .insert(REPLACED_BY_TAG.to_owned(), new_key.id.to_string());
             old.updated_at = self.now();
-            crate::keys::validate_tags(&old.tags)?;
             let new = KeyDetails {
                 key: new_key.clone(),
                 versions: vec![version_info(&version)],

@@ -221,3 +221,71 @@ async fn versions_rotate_and_disable() {
             .is_ok()
     );
 }
+
+/// Replacing a key (KMIP Re-key): a new key takes the alias and the
+/// caller's tags, both are linked by reserved tags that callers can
+/// neither set nor remove, and a key is replaced once.
+#[tokio::test]
+async fn replace_moves_the_alias_and_links_with_reserved_tags() {
+    use tresor_service::replace::{REPLACED_BY_TAG, REPLACES_TAG, Replacement};
+    use tresor_service::types::KeyUpdate;
+
+    let h = harness().await;
+    let mut spec = KeySpec::new(Algorithm::Aes256Gcm);
+    spec.alias = Some(tresor_core::Alias::parse("orders").unwrap());
+    spec.tags.insert("team".into(), "payments".into());
+    let old = h.kms.create_key(&h.admin, spec).await.unwrap().key;
+    let done = h
+        .kms
+        .replace_key(&h.admin, &KeyRef::Id(old.id), Replacement::default())
+        .await
+        .unwrap();
+    let (o, n) = (done.old.key, done.new.key);
+    assert_eq!(o.alias, None);
+    assert_eq!(n.alias.as_ref().map(|a| a.as_str()), Some("orders"));
+    assert_eq!(n.state, KeyState::PreActive);
+    assert_eq!(n.tags.get("team").map(String::as_str), Some("payments"));
+    assert_eq!(o.tags.get(REPLACED_BY_TAG), Some(&n.id.to_string()));
+    assert_eq!(n.tags.get(REPLACES_TAG), Some(&o.id.to_string()));
+    // The alias now resolves to the replacement.
+    let by_alias = h
+        .kms
+        .get_key(
+            &h.admin,
+            &KeyRef::Alias(tresor_core::Alias::parse("orders").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_alias.key.id, n.id);
+    // Once only.
+    let again = h
+        .kms
+        .replace_key(&h.admin, &KeyRef::Id(o.id), Replacement::default())
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "invalid_key_state");
+
+    // Reserved tags: refused on create, kept (not taken from the caller) on update.
+    let mut forged = KeySpec::new(Algorithm::Aes256Gcm);
+    forged.tags.insert(REPLACED_BY_TAG.into(), "x".into());
+    let e = h.kms.create_key(&h.admin, forged).await.unwrap_err();
+    assert!(matches!(e, ServiceError::InvalidArgument { .. }), "{e:?}");
+    let mut tags = std::collections::BTreeMap::new();
+    tags.insert("team".into(), "risk".into());
+    tags.insert(REPLACED_BY_TAG.into(), "forged".into());
+    let updated = h
+        .kms
+        .update_key(
+            &h.admin,
+            &KeyRef::Id(o.id),
+            KeyUpdate {
+                tags: Some(tags),
+                ..KeyUpdate::default()
+            },
+        )
+        .await
+        .unwrap()
+        .key;
+    assert_eq!(updated.tags.get("team").map(String::as_str), Some("risk"));
+    assert_eq!(updated.tags.get(REPLACED_BY_TAG), Some(&n.id.to_string()));
+}
