@@ -537,6 +537,31 @@ async fn a_public_key_registers_alone_and_comes_back_as_it_was() {
     );
     let attrs = attributes(&h, &id).await;
     assert_eq!(name_of(&attrs).as_deref(), Some("partner-key"));
+    // Locate finds it by name, and among the public keys.
+    let by_name = ok(&h
+        .one(
+            v,
+            "Locate",
+            r#"<Attribute><AttributeName type="TextString" value="Name"/><AttributeValue><NameValue type="TextString" value="partner-key"/><NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>"#,
+        )
+        .await);
+    assert_eq!(text(&by_name, Tag::UniqueIdentifier), id);
+    let publics = ok(&h
+        .one(
+            v,
+            "Locate",
+            r#"<Attribute><AttributeName type="TextString" value="Object Type"/><AttributeValue type="Enumeration" value="PublicKey"/></Attribute>"#,
+        )
+        .await);
+    let ids: Vec<String> = publics
+        .children()
+        .iter()
+        .filter_map(|c| match &c.value {
+            Value::TextString(s) if c.tag == Tag::UniqueIdentifier => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(ids.contains(&id) && ids.contains(&public), "{ids:?}");
     // Visible over REST as a `public` secret, then destroyed.
     let sid = id.strip_prefix("secret-").unwrap().parse().unwrap();
     let info = h.kms.get_secret(&h.caller, &sid).await.unwrap();

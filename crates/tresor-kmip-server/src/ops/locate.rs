@@ -1,5 +1,7 @@
 //! Locate: the tenant's keys (through the service's paged listing),
-//! expanded into KMIP objects (a pair is two), filtered by Object Type,
+//! expanded into KMIP objects (a pair is two), then its stored secrets
+//! (Secret Data, Opaque Objects, public keys registered alone; through the
+//! secrets service), filtered by Object Type,
 //! Cryptographic Algorithm / Length, State, Name and dates, then Offset
 //! Items and Maximum Items applied.
 //!
@@ -8,7 +10,7 @@
 //! the first its start and the second its end (both included), as the
 //! specification has it. An object without the date does not match.
 
-use tresor_core::{Alias, KeyFilter, KeyId, PageRequest};
+use tresor_core::{Alias, KeyFilter, KeyId, PageRequest, SecretFilter, SecretSort};
 use tresor_kmip::{Tag, Ttlv, Value};
 
 use crate::attrs;
@@ -19,6 +21,8 @@ use crate::ttlv_ext::{self as t, Fields};
 
 /// Keys scanned at most per Locate (pages of 1000).
 const MAX_SCAN_PAGES: usize = 20;
+/// Stored secrets looked at per Locate.
+const MAX_STORED: u32 = 1000;
 
 #[derive(Debug, Default)]
 struct Criteria {
@@ -73,17 +77,26 @@ fn criteria(p: &Ttlv) -> KmipResult<Criteria> {
     Ok(c)
 }
 
-fn matches(c: &Criteria, found: &[Ttlv], key_alg: tresor_core::Algorithm) -> bool {
+/// Whether an object's attributes meet the criteria. `key_alg` is the
+/// Tresor algorithm of a key (one KMIP algorithm can name several); other
+/// objects compare their Cryptographic Algorithm attribute.
+fn matches(c: &Criteria, found: &[Ttlv], key_alg: Option<tresor_core::Algorithm>) -> bool {
     let get = |tag: Tag| found.iter().find(|a| a.tag == tag);
     if let Some(ot) = c.object_type
         && get(Tag::ObjectType).map(|a| &a.value) != Some(&Value::Enumeration(ot))
     {
         return false;
     }
-    if let Some(a) = c.algorithm
-        && !algorithm_matches(a, key_alg)
-    {
-        return false;
+    if let Some(a) = c.algorithm {
+        let ok = match key_alg {
+            Some(k) => algorithm_matches(a, k),
+            None => {
+                get(Tag::CryptographicAlgorithm).map(|x| &x.value) == Some(&Value::Enumeration(a))
+            }
+        };
+        if !ok {
+            return false;
+        }
     }
     if let Some(l) = c.length
         && get(Tag::CryptographicLength).map(|a| &a.value) != Some(&Value::Integer(l))
@@ -153,7 +166,7 @@ pub(crate) async fn locate(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>>
                 });
             }
             for oid in objects {
-                if matches(&c, &attrs::all_of(key, &oid), key.algorithm) {
+                if matches(&c, &attrs::all_of(key, &oid), Some(key.algorithm)) {
                     ids.push(if oid.public {
                         ObjectId::public_id(key)
                     } else {
@@ -169,8 +182,32 @@ pub(crate) async fn locate(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>>
     }
     // Newest first, as clients looking up a name expect the latest object.
     ids.reverse();
+    ids.extend(stored_matches(ctx, &c).await?);
     let selected = ids.into_iter().skip(offset).take(max.unwrap_or(usize::MAX));
     Ok(selected
         .map(|id| t::text(Tag::UniqueIdentifier, id))
+        .collect())
+}
+
+/// Secrets stored over KMIP or REST (Secret Data, Opaque Objects, public
+/// keys registered alone) that meet the criteria, newest first; at most
+/// [`MAX_STORED`] are looked at (by name when one is given).
+async fn stored_matches(ctx: &Ctx<'_>, c: &Criteria) -> KmipResult<Vec<String>> {
+    if c.object_type
+        .is_some_and(|t| !super::stored::SECRET_OBJECT_TYPES.contains(&t))
+    {
+        return Ok(Vec::new());
+    }
+    let filter = SecretFilter {
+        name: c.name.clone(),
+        sort: vec![(SecretSort::Created, true)],
+        limit: MAX_STORED,
+        ..SecretFilter::default()
+    };
+    let found = ctx.kms.list_secrets(ctx.caller()?, filter).await?;
+    Ok(found
+        .iter()
+        .filter(|info| matches(c, &super::stored::secret_attributes(info), None))
+        .map(|info| format!("{}{}", super::stored::SECRET_PREFIX, info.id))
         .collect())
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use tresor_core::{SecretBytes, SecretId};
 use tresor_kmip::{Tag, Ttlv};
-use tresor_service::secrets::NewSecret;
+use tresor_service::secrets::{NewSecret, SecretInfo};
 
 use crate::attrs;
 use crate::codes::reason;
@@ -199,33 +199,14 @@ pub(crate) async fn get_secret(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Ttlv>>
     })
 }
 
-/// Get Attributes of a secret or certificate: type, identifier, name and
-/// state (the attributes these objects have here).
+/// Get Attributes of a secret or certificate: type, identifier, name,
+/// state (and dates, algorithm and length where these objects have them).
 pub(crate) async fn get_attributes(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Ttlv>> {
     let caller = ctx.caller()?;
     let mut out = vec![t::text(Tag::UniqueIdentifier, id)];
     if id.starts_with(SECRET_PREFIX) {
         let info = ctx.kms.get_secret(caller, &secret_id(id)?).await?;
-        if info.metadata.get(META_OBJECT).map(String::as_str) == Some(super::public_key::FORM) {
-            out.extend(super::public_key::attributes(&info));
-            if let Some(n) = info.name {
-                out.push(name(n));
-            }
-            out.push(t::enumeration(Tag::State, crate::codes::state::ACTIVE));
-            let mut resp = vec![t::text(Tag::UniqueIdentifier, id)];
-            resp.extend(attrs::encode(ctx.v2(), out));
-            return Ok(resp);
-        }
-        let object = match info.metadata.get(META_OBJECT).map(String::as_str) {
-            Some("secret-data") => SECRET_DATA,
-            Some(_) => OPAQUE_OBJECT,
-            None if info.secret_type == "passphrase" => SECRET_DATA,
-            None => OPAQUE_OBJECT,
-        };
-        out.push(t::enumeration(Tag::ObjectType, object));
-        if let Some(n) = info.name {
-            out.push(name(n));
-        }
+        out.extend(secret_attributes(&info));
     } else {
         let cert_id = id
             .strip_prefix(CERT_PREFIX)
@@ -234,13 +215,42 @@ pub(crate) async fn get_attributes(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Tt
         let c = ctx.kms.get_certificate(caller, &cert_id).await?;
         out.push(t::enumeration(Tag::ObjectType, CERTIFICATE));
         out.push(name(c.certificate.subject));
+        // Active: usable from the moment it is stored.
+        out.push(t::enumeration(Tag::State, crate::codes::state::ACTIVE));
     }
-    // Active: both kinds are usable from the moment they are stored.
-    out.push(t::enumeration(Tag::State, crate::codes::state::ACTIVE));
     let mut resp = vec![t::text(Tag::UniqueIdentifier, id)];
     resp.extend(attrs::encode(ctx.v2(), out));
     Ok(resp)
 }
+
+/// The attributes of a stored secret as KMIP sees it: type (Secret Data,
+/// Opaque Object or a registered Public Key with its algorithm and
+/// length), name, state (Active: usable from the moment it is stored),
+/// Initial and Last Change Date.
+pub(crate) fn secret_attributes(info: &SecretInfo) -> Vec<Ttlv> {
+    let mut out =
+        if info.metadata.get(META_OBJECT).map(String::as_str) == Some(super::public_key::FORM) {
+            super::public_key::attributes(info)
+        } else {
+            let object = match info.metadata.get(META_OBJECT).map(String::as_str) {
+                Some("secret-data") => SECRET_DATA,
+                Some(_) => OPAQUE_OBJECT,
+                None if info.secret_type == "passphrase" => SECRET_DATA,
+                None => OPAQUE_OBJECT,
+            };
+            vec![t::enumeration(Tag::ObjectType, object)]
+        };
+    if let Some(n) = &info.name {
+        out.push(name(n.clone()));
+    }
+    out.push(t::enumeration(Tag::State, crate::codes::state::ACTIVE));
+    out.push(t::date(Tag::InitialDate, info.created_at.unix_seconds()));
+    out.push(t::date(Tag::LastChangeDate, info.updated_at.unix_seconds()));
+    out
+}
+
+/// Object Types stored as secrets (Locate looks among them for these).
+pub(crate) const SECRET_OBJECT_TYPES: [u32; 3] = [SECRET_DATA, OPAQUE_OBJECT, PUBLIC_KEY];
 
 fn name(n: String) -> Ttlv {
     t::structure(
