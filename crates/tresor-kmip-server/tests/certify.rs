@@ -125,6 +125,41 @@ async fn certify_signs_requests_with_the_tenant_ca() {
         .unwrap();
     assert_eq!(stored.certificate.ca.as_deref(), Some("other"));
 
+    // Locate finds the certificates by their subject (the KMIP Name),
+    // newest first, and by Object Type.
+    let subject = stored.certificate.subject.clone();
+    let by_name = ok(&h
+        .one(
+            v,
+            "Locate",
+            &format!(
+                r#"<Attribute><AttributeName type="TextString" value="Name"/><AttributeValue><NameValue type="TextString" value="{subject}"/><NameType type="Enumeration" value="UninterpretedTextString"/></AttributeValue></Attribute>"#
+            ),
+        )
+        .await);
+    let found: Vec<&tresor_kmip::Ttlv> = by_name
+        .children()
+        .iter()
+        .filter(|c| c.tag == Tag::UniqueIdentifier)
+        .collect();
+    assert_eq!(found.len(), 2, "both certificates of {subject}");
+    assert_eq!(text(&by_name, Tag::UniqueIdentifier), id, "newest first");
+    let certs = ok(&h
+        .one(
+            v,
+            "Locate",
+            r#"<Attribute><AttributeName type="TextString" value="Object Type"/><AttributeValue type="Enumeration" value="Certificate"/></Attribute>"#,
+        )
+        .await);
+    assert!(
+        certs
+            .children()
+            .iter()
+            .filter(|c| c.tag == Tag::UniqueIdentifier)
+            .count()
+            >= 2
+    );
+
     // Refusals: a key id without a request, garbage, an unknown profile,
     // an unknown certificate id.
     let by_key =

@@ -1,7 +1,8 @@
 //! Locate: the tenant's keys (through the service's paged listing),
 //! expanded into KMIP objects (a pair is two), then its stored secrets
 //! (Secret Data, Opaque Objects, public keys registered alone; through the
-//! secrets service), filtered by Object Type,
+//! secrets service) and certificates (through the PKI service), filtered
+//! by Object Type,
 //! Cryptographic Algorithm / Length, State, Name and dates, then Offset
 //! Items and Maximum Items applied.
 //!
@@ -10,7 +11,9 @@
 //! the first its start and the second its end (both included), as the
 //! specification has it. An object without the date does not match.
 
-use tresor_core::{Alias, KeyFilter, KeyId, PageRequest, SecretFilter, SecretSort};
+use tresor_core::{
+    Alias, CertificateFilter, KeyFilter, KeyId, PageRequest, SecretFilter, SecretSort,
+};
 use tresor_kmip::{Tag, Ttlv, Value};
 
 use crate::attrs;
@@ -21,7 +24,7 @@ use crate::ttlv_ext::{self as t, Fields};
 
 /// Keys scanned at most per Locate (pages of 1000).
 const MAX_SCAN_PAGES: usize = 20;
-/// Stored secrets looked at per Locate.
+/// Stored secrets (and certificates) looked at per Locate.
 const MAX_STORED: u32 = 1000;
 
 #[derive(Debug, Default)]
@@ -190,24 +193,47 @@ pub(crate) async fn locate(ctx: &mut Ctx<'_>, p: &Ttlv) -> KmipResult<Vec<Ttlv>>
 }
 
 /// Secrets stored over KMIP or REST (Secret Data, Opaque Objects, public
-/// keys registered alone) that meet the criteria, newest first; at most
-/// [`MAX_STORED`] are looked at (by name when one is given).
+/// keys registered alone) and stored certificates that meet the criteria,
+/// newest first; at most [`MAX_STORED`] of each are looked at (by name,
+/// or by subject for certificates, when one is given).
 async fn stored_matches(ctx: &Ctx<'_>, c: &Criteria) -> KmipResult<Vec<String>> {
-    if c.object_type
-        .is_some_and(|t| !super::stored::SECRET_OBJECT_TYPES.contains(&t))
-    {
-        return Ok(Vec::new());
-    }
-    let filter = SecretFilter {
-        name: c.name.clone(),
-        sort: vec![(SecretSort::Created, true)],
-        limit: MAX_STORED,
-        ..SecretFilter::default()
+    use super::stored::{
+        CERTIFICATE_TYPE, SECRET_OBJECT_TYPES, SECRET_PREFIX, certificate_attributes,
+        secret_attributes,
     };
-    let found = ctx.kms.list_secrets(ctx.caller()?, filter).await?;
-    Ok(found
-        .iter()
-        .filter(|info| matches(c, &super::stored::secret_attributes(info), None))
-        .map(|info| format!("{}{}", super::stored::SECRET_PREFIX, info.id))
-        .collect())
+    let caller = ctx.caller()?;
+    let wants = |types: &[u32]| c.object_type.is_none_or(|t| types.contains(&t));
+    let mut out = Vec::new();
+    if wants(&SECRET_OBJECT_TYPES) {
+        let filter = SecretFilter {
+            name: c.name.clone(),
+            sort: vec![(SecretSort::Created, true)],
+            limit: MAX_STORED,
+            ..SecretFilter::default()
+        };
+        let found = ctx.kms.list_secrets(caller, filter).await?;
+        out.extend(
+            found
+                .iter()
+                .filter(|info| matches(c, &secret_attributes(info), None))
+                .map(|info| format!("{SECRET_PREFIX}{}", info.id)),
+        );
+    }
+    if wants(&[CERTIFICATE_TYPE]) {
+        let filter = CertificateFilter {
+            subject: c.name.clone(),
+            limit: MAX_STORED,
+            ..CertificateFilter::default()
+        };
+        let found = ctx.kms.list_certificates(caller, filter).await?;
+        // Listed oldest first: newest first, like the rest.
+        out.extend(
+            found
+                .iter()
+                .rev()
+                .filter(|cert| matches(c, &certificate_attributes(cert), None))
+                .map(|cert| format!("{}{}", super::certify::CERT_PREFIX, cert.id)),
+        );
+    }
+    Ok(out)
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use tresor_core::{SecretBytes, SecretId};
+use tresor_core::{CertificateRecord, SecretBytes, SecretId};
 use tresor_kmip::{Tag, Ttlv};
 use tresor_service::secrets::{NewSecret, SecretInfo};
 
@@ -213,10 +213,7 @@ pub(crate) async fn get_attributes(ctx: &Ctx<'_>, id: &str) -> KmipResult<Vec<Tt
             .and_then(|s| tresor_core::CertId::parse(s).ok())
             .ok_or_else(not_found)?;
         let c = ctx.kms.get_certificate(caller, &cert_id).await?;
-        out.push(t::enumeration(Tag::ObjectType, CERTIFICATE));
-        out.push(name(c.certificate.subject));
-        // Active: usable from the moment it is stored.
-        out.push(t::enumeration(Tag::State, crate::codes::state::ACTIVE));
+        out.extend(certificate_attributes(&c.certificate));
     }
     let mut resp = vec![t::text(Tag::UniqueIdentifier, id)];
     resp.extend(attrs::encode(ctx.v2(), out));
@@ -248,6 +245,20 @@ pub(crate) fn secret_attributes(info: &SecretInfo) -> Vec<Ttlv> {
     out.push(t::date(Tag::LastChangeDate, info.updated_at.unix_seconds()));
     out
 }
+
+/// The attributes of a stored certificate as KMIP sees it: type, its
+/// subject as the name, state (Active while stored) and Initial Date.
+pub(crate) fn certificate_attributes(c: &CertificateRecord) -> Vec<Ttlv> {
+    vec![
+        t::enumeration(Tag::ObjectType, CERTIFICATE),
+        name(c.subject.clone()),
+        t::enumeration(Tag::State, crate::codes::state::ACTIVE),
+        t::date(Tag::InitialDate, c.created_at.unix_seconds()),
+    ]
+}
+
+/// The Object Type of certificates.
+pub(crate) const CERTIFICATE_TYPE: u32 = CERTIFICATE;
 
 /// Object Types stored as secrets (Locate looks among them for these).
 pub(crate) const SECRET_OBJECT_TYPES: [u32; 3] = [SECRET_DATA, OPAQUE_OBJECT, PUBLIC_KEY];
