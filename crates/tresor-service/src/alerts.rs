@@ -257,7 +257,18 @@ impl Kms {
         let mut denied: BTreeMap<(String, String), u32> = BTreeMap::new();
         for r in records {
             if r.event.action == Action::AuthFailed.as_str() {
-                *auth.entry(r.event.principal).or_default() += 1;
+                // A record also stands for the failures suppressed before it
+                // (see `auth_flood`).
+                let suppressed = r
+                    .event
+                    .detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|v| v["suppressed_before"].as_u64())
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0);
+                let n = auth.entry(r.event.principal).or_default();
+                *n = n.saturating_add(1).saturating_add(suppressed);
             } else {
                 *denied
                     .entry((r.event.tenant, r.event.principal))

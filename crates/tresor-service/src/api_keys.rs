@@ -8,6 +8,7 @@ use tresor_core::{
     Role, TenantId,
 };
 
+use crate::auth_flood::Admit;
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
 use crate::types::{CreatedApiKey, NewApiKey};
@@ -235,6 +236,8 @@ impl Kms {
         })
     }
 
+    /// Records a failed authentication (at most a bounded number per
+    /// source and minute, see [`crate::auth_flood`]).
     async fn audit_auth_failure(
         &self,
         principal: &str,
@@ -242,8 +245,26 @@ impl Kms {
         meta: &RequestMeta,
         code: &str,
     ) {
+        self.observe(
+            Action::AuthFailed,
+            Outcome::Denied,
+            std::time::Duration::ZERO,
+        );
+        let now = self.now();
+        let source = meta.source.as_deref().unwrap_or("-");
+        let detail = match self.auth_flood().admit(source, now) {
+            Admit::Suppress => return,
+            Admit::Record(None) => None,
+            Admit::Record(Some((n, since))) => Some(
+                serde_json::json!({
+                    "suppressed_before": n,
+                    "suppressed_since": since.to_rfc3339(),
+                })
+                .to_string(),
+            ),
+        };
         let event = AuditEvent {
-            time: self.now(),
+            time: now,
             tenant: tenant.unwrap_or("").to_owned(),
             principal: principal.to_owned(),
             action: Action::AuthFailed.as_str().to_owned(),
@@ -252,13 +273,8 @@ impl Kms {
             error_code: Some(code.to_owned()),
             request_id: meta.request_id.to_string(),
             source: meta.source.clone(),
-            detail: None,
+            detail,
         };
-        self.observe(
-            Action::AuthFailed,
-            Outcome::Denied,
-            std::time::Duration::ZERO,
-        );
         if self.audit_writer().append(event).await.is_err() {
             tracing::error!("audit record for an authentication failure could not be written");
         }

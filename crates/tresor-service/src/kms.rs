@@ -94,6 +94,7 @@ struct Inner {
     config: KmsConfig,
     observer: Option<Arc<dyn OpObserver>>,
     registration: crate::provider_registration::Registration,
+    auth_flood: crate::auth_flood::AuthFloodGate,
 }
 
 impl Kms {
@@ -119,6 +120,7 @@ impl Kms {
                 config,
                 observer,
                 registration: Default::default(),
+                auth_flood: Default::default(),
             }),
         }
     }
@@ -129,6 +131,10 @@ impl Kms {
 
     pub(crate) fn audit_writer(&self) -> &AuditWriter {
         &self.inner.audit
+    }
+
+    pub(crate) fn auth_flood(&self) -> &crate::auth_flood::AuthFloodGate {
+        &self.inner.auth_flood
     }
 
     pub(crate) fn evidence(&self) -> &crate::checkpoints::EvidenceState {

@@ -8,6 +8,7 @@ pub mod audit_keys;
 mod audit_ops;
 mod audit_verify;
 pub mod audit_writer;
+pub mod auth_flood;
 mod batch;
 pub mod checkpoints;
 pub mod config;

@@ -404,3 +404,64 @@ async fn stored_certificate_expiry_raises_and_clears() {
             .all(|a| a.subject != long.id.to_string())
     );
 }
+
+/// A flood of failed authentications from one source writes at most
+/// `RECORDS_PER_WINDOW` records a minute; the rest are counted and carried
+/// by the source's next record, and still count for the alert.
+#[tokio::test]
+async fn an_authentication_flood_is_recorded_in_bounded_form() {
+    use tresor_service::auth_flood::{RECORDS_PER_WINDOW, WINDOW_SECS};
+    let h = harness().await;
+    let fail = |source: &'static str| {
+        let kms = h.kms.clone();
+        async move {
+            let meta = RequestMeta {
+                request_id: tresor_core::RequestId::generate(),
+                source: Some(source.into()),
+            };
+            assert!(
+                kms.authenticate_token("tresor_wrong-token-0000000000000000", None, meta)
+                    .await
+                    .is_err()
+            );
+        }
+    };
+    let flood = RECORDS_PER_WINDOW + 30;
+    for _ in 0..flood {
+        fail("198.51.100.9").await;
+    }
+    fail("198.51.100.10").await;
+    // Auth failures belong to no tenant: read them from the store.
+    let records = |store: Arc<dyn tresor_core::Store>| async move {
+        store
+            .list_audit(&tresor_core::AuditFilter {
+                action: Some("auth.failed".into()),
+                limit: 1000,
+                ..tresor_core::AuditFilter::default()
+            })
+            .await
+            .unwrap()
+    };
+    let written = records(h.store.clone()).await;
+    let from = |src: &str| {
+        written
+            .iter()
+            .filter(|r| r.event.source.as_deref() == Some(src))
+            .count()
+    };
+    assert_eq!(from("198.51.100.9"), RECORDS_PER_WINDOW as usize);
+    assert_eq!(from("198.51.100.10"), 1);
+
+    // The next window's first record carries the 30 not written.
+    h.clock.advance_seconds(WINDOW_SECS);
+    fail("198.51.100.9").await;
+    let written = records(h.store.clone()).await;
+    let newest = written
+        .iter()
+        .filter(|r| r.event.source.as_deref() == Some("198.51.100.9"))
+        .max_by_key(|r| r.seq)
+        .unwrap();
+    let detail: serde_json::Value =
+        serde_json::from_str(newest.event.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["suppressed_before"], 30);
+}
