@@ -173,6 +173,26 @@ pub enum Action {
     QuotaManage,
     SecretStoreList,
     SecretStorePrefer,
+    /// Reading a key's (or the tenant default) dual-control policy.
+    KeyPolicyGet,
+    /// Changing a key's (or the tenant default) dual-control policy.
+    KeyPolicySet,
+    /// An operation parked for M-of-N approval.
+    ApprovalRequest,
+    /// Reading approval requests and approver tasks.
+    ApprovalList,
+    ApprovalApprove,
+    ApprovalDeny,
+    /// Running an approved request (once).
+    ApprovalExecute,
+    /// A pending request passing its timeout (system only).
+    ApprovalExpire,
+    ApproverGroupGet,
+    ApproverGroupSet,
+    /// Registering one's own approval-signing public key.
+    ApproverKeySet,
+    CryptoPolicyGet,
+    CryptoPolicySet,
 }
 
 impl Action {
@@ -286,6 +306,19 @@ impl Action {
             SecretStoreList => "secret_store.list",
             SecretStorePrefer => "secret_store.prefer",
             CertExportPkcs12 => "cert.export_pkcs12",
+            KeyPolicyGet => "key_policy.get",
+            KeyPolicySet => "key_policy.set",
+            ApprovalRequest => "approval.request",
+            ApprovalList => "approval.list",
+            ApprovalApprove => "approval.approve",
+            ApprovalDeny => "approval.deny",
+            ApprovalExecute => "approval.execute",
+            ApprovalExpire => "approval.expire",
+            ApproverGroupGet => "approver_group.get",
+            ApproverGroupSet => "approver_group.set",
+            ApproverKeySet => "approver_key.set",
+            CryptoPolicyGet => "crypto_policy.get",
+            CryptoPolicySet => "crypto_policy.set",
         }
     }
 
@@ -352,6 +385,16 @@ impl Action {
             QuotaGet | SecretStoreList => Some(Role::Readonly),
             QuotaManage => None,
             SecretStorePrefer => Some(Role::Admin),
+            KeyPolicyGet | CryptoPolicyGet | ApproverGroupGet => Some(Role::Readonly),
+            // Whoever manages a key may protect it; loosening needs the
+            // current policy's quorum (the service checks).
+            KeyPolicySet => Some(Role::User),
+            // Being named in a policy is what authorizes an approver; any
+            // member of the tenant may see and answer their tasks.
+            ApprovalList | ApprovalApprove | ApprovalDeny | ApproverKeySet => Some(Role::Readonly),
+            ApprovalRequest | ApprovalExecute => Some(Role::Readonly),
+            ApprovalExpire => None,
+            ApproverGroupSet | CryptoPolicySet => Some(Role::Admin),
         }
     }
 }

@@ -25,11 +25,26 @@ pub enum ObjectKind {
     /// A provider registered at run time (deployment-wide: kept under the
     /// platform tenant, id = the provider id).
     ProviderConfig,
+    /// A key's dual-control policy (id = the key id; `default` = the
+    /// tenant's policy for new keys).
+    KeyPolicy,
+    /// How often a key with an operation limit has been used (id = key id).
+    KeyUsage,
+    /// A request waiting for M-of-N approval (parent = the key id, subtype =
+    /// its state).
+    ApprovalRequest,
+    /// A named set of approvers a key policy can refer to (id = its name).
+    ApproverGroup,
+    /// An approver's registered public key for signed approvals (id = the
+    /// principal).
+    ApproverKey,
+    /// The tenant's crypto policy (one object, id `crypto-policy`).
+    CryptoPolicy,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 7] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Container,
         ObjectKind::Order,
         ObjectKind::Consumer,
@@ -37,6 +52,12 @@ impl ObjectKind {
         ObjectKind::Quota,
         ObjectKind::Preference,
         ObjectKind::ProviderConfig,
+        ObjectKind::KeyPolicy,
+        ObjectKind::KeyUsage,
+        ObjectKind::ApprovalRequest,
+        ObjectKind::ApproverGroup,
+        ObjectKind::ApproverKey,
+        ObjectKind::CryptoPolicy,
     ];
 
     /// Stored name.
@@ -49,6 +70,12 @@ impl ObjectKind {
             ObjectKind::Quota => "quota",
             ObjectKind::Preference => "preference",
             ObjectKind::ProviderConfig => "provider",
+            ObjectKind::KeyPolicy => "key_policy",
+            ObjectKind::KeyUsage => "key_usage",
+            ObjectKind::ApprovalRequest => "approval_request",
+            ObjectKind::ApproverGroup => "approver_group",
+            ObjectKind::ApproverKey => "approver_key",
+            ObjectKind::CryptoPolicy => "crypto_policy",
         }
     }
 
