@@ -4,6 +4,7 @@
 
 mod admin;
 mod alerts;
+mod approvals;
 mod b64;
 mod crypto;
 mod discovery;
@@ -18,6 +19,7 @@ mod siem;
 
 pub use admin::*;
 pub use alerts::*;
+pub use approvals::*;
 pub use b64::B64;
 pub use crypto::*;
 pub use discovery::*;

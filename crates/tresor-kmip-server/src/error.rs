@@ -85,6 +85,11 @@ impl From<ServiceError> for KmipError {
                 reason::OBJECT_ALREADY_EXISTS
             }
             ServiceError::CryptoFailed => reason::CRYPTOGRAPHIC_FAILURE,
+            // Dual control: the message names the approval request, whose
+            // result the same principal collects over REST.
+            ServiceError::ApprovalRequired { .. }
+            | ServiceError::ApprovalPending { .. }
+            | ServiceError::SelfApproval => reason::PERMISSION_DENIED,
             _ => reason::GENERAL_FAILURE,
         };
         // Internal failures say nothing more than the service's own message.
@@ -116,6 +121,10 @@ mod tests {
             ),
             (ServiceError::invalid("f", "r"), reason::INVALID_FIELD),
             (ServiceError::CryptoFailed, reason::CRYPTOGRAPHIC_FAILURE),
+            (
+                ServiceError::ApprovalRequired { class: "use" },
+                reason::PERMISSION_DENIED,
+            ),
             (
                 ServiceError::WrongState("s".into()),
                 reason::WRONG_KEY_LIFECYCLE_STATE,

@@ -4,6 +4,7 @@ use tresor_core::{
     Action, Algorithm, Caller, HashAlg, KeyClass, KeyRecord, Operation, SignInput, SignScheme,
 };
 
+use crate::approvals::{ActionClass, PendingOp};
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
 use crate::resolve::KeyRef;
@@ -27,6 +28,20 @@ impl Kms {
             allowed?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
+            self.check_usable_base(&k, Operation::Sign)?;
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Use, || {
+                let (data, prehashed) = match &req.data {
+                    SignData::Message(m) => (m.clone(), false),
+                    SignData::Digest(d) => (d.clone(), true),
+                };
+                PendingOp::Sign {
+                    data,
+                    prehashed,
+                    scheme: req.scheme.clone(),
+                    raw_signature: req.raw_signature,
+                }
+            })
+            .await?;
             self.sign_loaded(&k, &req).await.inspect(|r| {
                 op.detail("version", r.key_version);
                 op.detail("scheme", r.scheme);

@@ -5,6 +5,7 @@ use tresor_core::{
     Action, Algorithm, Caller, KeyClass, KeyRecord, Operation, SecretBytes, WrapMechanism,
 };
 
+use crate::approvals::{ActionClass, PendingOp};
 use crate::envelope::{Envelope, associated_data};
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
@@ -31,7 +32,15 @@ impl Kms {
             allowed?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
-            self.check_usable(&k, Operation::Encrypt)?;
+            self.check_usable_base(&k, Operation::Encrypt)?;
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Use, || {
+                PendingOp::Encrypt {
+                    plaintext: req.plaintext.expose().to_vec(),
+                    aad: req.binding.aad.clone(),
+                    context: req.binding.context.clone(),
+                }
+            })
+            .await?;
             let uv = self.usable_version(&k, None).await?;
             op.detail("version", uv.ctx.version);
             self.seal(&k, &uv, req.plaintext.expose(), &req.binding)
@@ -107,7 +116,16 @@ impl Kms {
             allowed?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
-            self.check_usable(&k, Operation::Decrypt)?;
+            self.check_usable_base(&k, Operation::Decrypt)?;
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Use, || {
+                PendingOp::Decrypt {
+                    ciphertext: req.ciphertext.clone(),
+                    aad: req.binding.aad.clone(),
+                    context: req.binding.context.clone(),
+                    key_version: req.key_version,
+                }
+            })
+            .await?;
             let out = self.open(&k, &req).await?;
             op.detail("version", out.key_version);
             Ok(out)
@@ -131,7 +149,16 @@ impl Kms {
                 .load_key(&caller.tenant, &KeyRef::Id(env.key_id))
                 .await
                 .map_err(opaque)?;
-            self.check_usable(&k, Operation::Decrypt)?;
+            self.check_usable_base(&k, Operation::Decrypt)?;
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Use, || {
+                PendingOp::Decrypt {
+                    ciphertext: req.ciphertext.clone(),
+                    aad: req.binding.aad.clone(),
+                    context: req.binding.context.clone(),
+                    key_version: req.key_version,
+                }
+            })
+            .await?;
             let out = self.open(&k, &req).await?;
             op.detail("version", out.key_version);
             Ok(out)
@@ -360,6 +387,7 @@ impl Kms {
                     if !target.exportable {
                         return Err(ServiceError::OperationNotAllowed("export"));
                     }
+                    self.require_approval(&target, ActionClass::Manage)?;
                     if target.state.is_destroyed() {
                         return Err(ServiceError::WrongState("the key is destroyed".into()));
                     }

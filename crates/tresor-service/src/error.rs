@@ -59,6 +59,21 @@ pub enum ServiceError {
     /// The object is in use (e.g. a secret with registered consumers).
     #[error("{0}")]
     InUse(&'static str),
+    /// The key's policy needs approval for this class of operation, and
+    /// this operation cannot be queued for approval.
+    #[error(
+        "the key's policy requires M-of-N approval for {class} operations; this operation cannot be requested for approval (see docs/policy.md)"
+    )]
+    ApprovalRequired { class: &'static str },
+    /// The operation was parked as an approval request.
+    #[error("approval required: request {request} is pending until {}", expires_at.to_rfc3339())]
+    ApprovalPending {
+        request: String,
+        expires_at: tresor_core::Timestamp,
+    },
+    /// An approver tried to approve their own request.
+    #[error("requesters cannot approve their own requests")]
+    SelfApproval,
 }
 
 /// Broad class of an error, for transports to pick a status code.
@@ -73,6 +88,8 @@ pub enum ErrorKind {
     TooLarge,
     Unavailable,
     Internal,
+    /// Accepted for later: an approval request was opened.
+    Pending,
 }
 
 impl ServiceError {
@@ -95,6 +112,7 @@ impl ServiceError {
                 "container" => "container_not_found",
                 "order" => "order_not_found",
                 "consumer" => "consumer_not_found",
+                "approval request" => "request_not_found",
                 _ => "not_found",
             },
             ServiceError::InvalidArgument { .. } => "invalid_argument",
@@ -116,6 +134,9 @@ impl ServiceError {
             ServiceError::ProfileViolation(_) => "profile_violation",
             ServiceError::QuotaExceeded { .. } => "quota_exceeded",
             ServiceError::InUse(_) => "in_use",
+            ServiceError::ApprovalRequired { .. } => "approval_required",
+            ServiceError::ApprovalPending { .. } => "approval_pending",
+            ServiceError::SelfApproval => "self_approval",
         }
     }
 
@@ -147,6 +168,10 @@ impl ServiceError {
             ServiceError::ProfileViolation(_) => ErrorKind::BadRequest,
             ServiceError::QuotaExceeded { .. } => ErrorKind::Forbidden,
             ServiceError::InUse(_) => ErrorKind::Conflict,
+            ServiceError::ApprovalRequired { .. } | ServiceError::SelfApproval => {
+                ErrorKind::Forbidden
+            }
+            ServiceError::ApprovalPending { .. } => ErrorKind::Pending,
         }
     }
 
@@ -159,7 +184,9 @@ impl ServiceError {
             return Outcome::Failed;
         }
         match self.kind() {
-            ErrorKind::Unauthenticated | ErrorKind::Forbidden => Outcome::Denied,
+            ErrorKind::Unauthenticated | ErrorKind::Forbidden | ErrorKind::Pending => {
+                Outcome::Denied
+            }
             _ => Outcome::Failed,
         }
     }

@@ -336,6 +336,14 @@ impl Kms {
         mut new: KeyRecord,
         extra: Vec<Change>,
     ) -> Result<KeyDetails> {
+        if let Some(class) = crate::approvals::ActionClass::of_mutation(op.action) {
+            // The policy class checks itself (tightening is free); an
+            // attribute update that only narrows what the key may do is too.
+            let narrowing = op.action == tresor_core::Action::KeyUpdate && only_narrows(old, &new);
+            if class != crate::approvals::ActionClass::Policy && !narrowing {
+                self.require_approval(old, class)?;
+            }
+        }
         let expected_revision = old.revision;
         new.revision = old.revision + 1;
         let mut changes = vec![Change::UpdateKey {
@@ -346,6 +354,22 @@ impl Kms {
         self.commit(op, changes).await?;
         self.details(new).await
     }
+}
+
+/// Whether `new` differs from `old` only by allowing less: fewer
+/// operations, no longer exportable or published (and a new description).
+fn only_narrows(old: &KeyRecord, new: &KeyRecord) -> bool {
+    let mut widened = old.clone();
+    widened.operations = new.operations.clone();
+    widened.exportable = new.exportable;
+    widened.publish_jwk = new.publish_jwk;
+    widened.description = new.description.clone();
+    widened.updated_at = new.updated_at;
+    widened.revision = new.revision;
+    widened == *new
+        && new.operations.is_subset(&old.operations)
+        && (old.exportable || !new.exportable)
+        && (old.publish_jwk || !new.publish_jwk)
 }
 
 /// The provider context of version `n` of `key`.

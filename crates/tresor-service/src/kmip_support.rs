@@ -53,6 +53,7 @@ impl Kms {
             if !k.exportable {
                 return Err(ServiceError::OperationNotAllowed("export"));
             }
+            self.require_approval(&k, crate::approvals::ActionClass::Manage)?;
             if k.state.is_destroyed() {
                 return Err(ServiceError::WrongState("the key is destroyed".into()));
             }

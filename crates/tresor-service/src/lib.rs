@@ -4,6 +4,7 @@
 
 pub mod alerts;
 mod api_keys;
+pub mod approvals;
 pub mod audit_keys;
 mod audit_ops;
 mod audit_verify;

@@ -6,6 +6,7 @@ use tresor_core::{
     VersionRecord, VersionState,
 };
 
+use crate::approvals::{ActionClass, PendingOp};
 use crate::config::DESTROY_WINDOW_DAYS;
 use crate::error::{Result, ServiceError};
 use crate::keys::ctx_of;
@@ -30,6 +31,12 @@ impl Kms {
             allowed?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
+            if material.is_none() {
+                self.park_if_guarded(caller, &mut op, &k, ActionClass::Manage, || {
+                    PendingOp::Rotate
+                })
+                .await?;
+            }
             self.rotate_loaded(&mut op, k, material).await
         }
         .await;
@@ -127,6 +134,17 @@ impl Kms {
                 return Err(ServiceError::Internal("destroy has its own path"));
             }
             let next = k.state.apply(t)?;
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Manage, || match action {
+                Action::KeyEnable => PendingOp::Enable,
+                Action::KeyDisable => PendingOp::Disable,
+                _ => PendingOp::Revoke {
+                    reason: revocation
+                        .as_ref()
+                        .map_or(RevocationReason::Unspecified, |r| r.0),
+                    message: revocation.as_ref().and_then(|r| r.1.clone()),
+                },
+            })
+            .await?;
             let now = self.now();
             let mut new = k.clone();
             new.state = next;
@@ -179,6 +197,10 @@ impl Kms {
             if k.destroy_at.is_some() {
                 return Err(ServiceError::PendingDestroy);
             }
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Destroy, || {
+                PendingOp::ScheduleDestroy { pending_days }
+            })
+            .await?;
             let mut new = k.clone();
             let now = self.now();
             let at = now.plus_seconds(i64::from(days) * 86_400);
@@ -222,6 +244,13 @@ impl Kms {
             allowed?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
+            // The state machine refuses first (an active key cannot be
+            // destroyed), so no request is opened for what would fail.
+            k.state.apply(Transition::Destroy)?;
+            self.park_if_guarded(caller, &mut op, &k, ActionClass::Destroy, || {
+                PendingOp::Destroy
+            })
+            .await?;
             self.shred(&mut op, k, false).await
         }
         .await;

@@ -26,7 +26,7 @@ pub(crate) struct Op {
 
 impl Op {
     pub fn new(caller: &Caller, action: Action) -> Self {
-        Self {
+        let mut op = Self {
             action,
             tenant: caller.tenant.to_string(),
             principal: caller.principal.clone(),
@@ -36,7 +36,11 @@ impl Op {
             detail: None,
             recorded: false,
             started: Instant::now(),
+        };
+        if let Some(request) = crate::approvals::current_request() {
+            op.detail("approval_request", request);
         }
+        op
     }
 
     /// Sets the object the call concerns.

@@ -63,8 +63,18 @@ impl Kms {
     }
 
     /// Checks that `key` may perform `op` now: allowed operation, lifecycle
-    /// state, no pending destroy.
+    /// state, no pending destroy, and no policy asking for approval.
     pub(crate) fn check_usable(&self, key: &KeyRecord, op: Operation) -> Result<()> {
+        self.check_usable_base(key, op)?;
+        if crate::approvals::is_use(op) {
+            self.require_approval(key, crate::approvals::ActionClass::Use)?;
+        }
+        Ok(())
+    }
+
+    /// [`Kms::check_usable`] without the policy check, for operations that
+    /// park themselves for approval.
+    pub(crate) fn check_usable_base(&self, key: &KeyRecord, op: Operation) -> Result<()> {
         if !key.operations.contains(&op) {
             return Err(ServiceError::OperationNotAllowed(op.as_str()));
         }

@@ -115,6 +115,7 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Value, CliError> {
         let resp = self.send(method, segments, query, body).await?;
+        let accepted = resp.status() == StatusCode::ACCEPTED;
         let bytes = resp
             .bytes()
             .await
@@ -122,8 +123,21 @@ impl Client {
         if bytes.is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| CliError::new(Exit::Server, format!("the server sent invalid JSON: {e}")))
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            CliError::new(Exit::Server, format!("the server sent invalid JSON: {e}"))
+        })?;
+        if accepted && let Some(id) = value["approval_request"].as_str() {
+            return Err(CliError::new(
+                Exit::Pending,
+                format!(
+                    "approval required: request {id} is pending until {}; approvers run \
+                     `tresor approval approve {id}`, then collect the result with \
+                     `tresor approval get {id}`",
+                    value["expires_at"].as_str().unwrap_or("?")
+                ),
+            ));
+        }
+        Ok(value)
     }
 
     /// GET returning JSON.

@@ -25,6 +25,9 @@ pub enum Exit {
     AuditBroken = 6,
     /// 7: a signature or MAC verification returned `valid: false`.
     VerifyFailed = 7,
+    /// 8: the operation waits for M-of-N approval (the request id is on
+    /// stderr).
+    Pending = 8,
 }
 
 impl From<Exit> for ExitCode {

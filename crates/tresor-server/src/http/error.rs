@@ -116,6 +116,22 @@ impl AppError {
     }
 }
 
+/// `202 Accepted` for an operation parked for approval, with its request
+/// id in the body and in `Location`.
+fn accepted(request: &str, expires_at: tresor_core::Timestamp, message: String) -> Response {
+    let body = tresor_api::ApprovalPendingResponse {
+        approval_request: request.to_owned(),
+        state: "pending".to_owned(),
+        expires_at: expires_at.to_rfc3339(),
+        message,
+    };
+    let mut res = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/v1/requests/{request}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
 /// HTTP status for a service error class.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {
@@ -126,6 +142,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Pending => StatusCode::ACCEPTED,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -172,6 +189,13 @@ impl PendingError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Service(ServiceError::ApprovalPending {
+            request,
+            expires_at,
+        }) = &self
+        {
+            return accepted(request, *expires_at, self.parts().2);
+        }
         let (status, code, message) = self.parts();
         let pending = PendingError {
             code,

@@ -5,6 +5,7 @@
 
 mod admin;
 pub mod alerts;
+mod approvals;
 pub mod barbican;
 mod batch;
 mod convert;
@@ -29,6 +30,8 @@ mod siem;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_approvals;
 #[cfg(test)]
 mod tests_errors;
 #[cfg(test)]
@@ -58,6 +61,14 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/wrapping-key", get(keys::wrapping_key))
         .route("/v1/jwks", get(keys::jwks))
         .route("/v1/keys/{key}/rotate", post(lifecycle::rotate))
+        .route(
+            "/v1/keys/{key}/policy",
+            get(approvals::get_policy).put(approvals::put_policy),
+        )
+        .route("/v1/requests/{id}", get(approvals::get_request))
+        .route("/v1/approvals/tasks", get(approvals::tasks))
+        .route("/v1/approvals/{id}/approve", post(approvals::approve))
+        .route("/v1/approvals/{id}/deny", post(approvals::deny))
         .route("/v1/keys/{key}/enable", post(lifecycle::enable))
         .route("/v1/keys/{key}/disable", post(lifecycle::disable))
         .route("/v1/keys/{key}/revoke", post(lifecycle::revoke))

@@ -9,8 +9,8 @@ use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, alerts, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki, pki_p12,
-    providers, reports, secrets, siem,
+    admin, alerts, approvals, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki,
+    pki_p12, providers, reports, secrets, siem,
 };
 
 /// Every authenticated `/v1` route: `(method, path template)`.
@@ -112,6 +112,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/v1/secrets/{id}/payload"),
     ("put", "/v1/secrets/{id}/metadata"),
     ("post", "/v1/certificates/{id}/pkcs12"),
+    ("get", "/v1/keys/{key}/policy"),
+    ("put", "/v1/keys/{key}/policy"),
+    ("get", "/v1/requests/{id}"),
+    ("get", "/v1/approvals/tasks"),
+    ("post", "/v1/approvals/{id}/approve"),
+    ("post", "/v1/approvals/{id}/deny"),
 ];
 
 /// The API description.
@@ -157,6 +163,8 @@ pub const ROUTES: &[(&str, &str)] = &[
         secrets::get_payload, secrets::put_payload, secrets::put_metadata,
         secrets::delete_secret,
         pki_p12::export_pkcs12,
+        approvals::get_policy, approvals::put_policy, approvals::get_request,
+        approvals::tasks, approvals::approve, approvals::deny,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),
@@ -172,6 +180,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         (name = "discovery", description = "TLS endpoint discovery scans"),
         (name = "alerts", description = "Conditions that need attention, and their acknowledgement"),
         (name = "pki", description = "Certificates, CAs, issuance, revocation and CRLs"),
+        (name = "approvals", description = "Dual control: key policies, M-of-N approval requests and approver tasks"),
         (name = "secrets", description = "Stored secrets: payloads encrypted at rest, handed back to authorized callers"),
     )
 )]

@@ -24,6 +24,9 @@ pub enum KeyCmd {
     List(ListArgs),
     /// Show a key and its versions (KEY is an id or alias:NAME).
     Show { key: String },
+    /// A key's dual-control policy (M-of-N approvals).
+    #[command(subcommand)]
+    Policy(super::approval::PolicyCmd),
     /// Change a key's alias, description, tags, operations or rotation.
     Update(UpdateArgs),
     /// Create a new primary version.
@@ -163,6 +166,7 @@ pub struct UpdateArgs {
 pub async fn run(cmd: KeyCmd, c: &Client, out: Output) -> Result<(), CliError> {
     let empty = json!({});
     match cmd {
+        KeyCmd::Policy(p) => super::approval::run_policy(p, c).await,
         KeyCmd::Create(a) => {
             let mut body = key_options(&a.opts);
             body.insert("algorithm".into(), json!(a.algorithm));

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod alert;
+pub mod approval;
 pub mod audit;
 pub mod crypto;
 pub mod db;
@@ -118,6 +119,10 @@ pub enum Command {
     /// Stored secrets: put, get, list, delete.
     #[command(subcommand)]
     Secret(secret::SecretCmd),
+    /// Dual control: your approval tasks, approving or denying a request,
+    /// and collecting an approved request's result.
+    #[command(subcommand)]
+    Approval(approval::ApprovalCmd),
 }
 
 impl GlobalArgs {
@@ -156,6 +161,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ca(cmd) => pki::run_ca(cmd, &cli.global.client()?, out).await,
         Command::Cert(cmd) => pki::run_cert(cmd, &cli.global.client()?, out).await,
         Command::Secret(cmd) => secret::run(cmd, &cli.global.client()?, out).await,
+        Command::Approval(cmd) => approval::run(cmd, &cli.global.client()?, out).await,
     }
 }
 

@@ -1,0 +1,21 @@
+//! Dual control: per-key policies that require M-of-N approval for classes
+//! of operations, the approval requests that park such operations, and
+//! their exactly-once execution.
+//!
+//! A key with a policy carries the reserved tag [`POLICY_TAG`] naming the
+//! guarded classes, so unguarded keys pay nothing on the hot path.
+
+mod gate;
+pub mod pending;
+pub mod policy;
+mod quorum;
+pub mod requests;
+mod service;
+
+pub(crate) use gate::{current_request, is_use};
+pub use pending::{Executed, PendingOp};
+pub use policy::{ActionClass, Alternative, KeyPolicy, QuorumGroup, Rule};
+pub use requests::{RequestState, RequestView, Vote};
+
+/// The reserved tag marking a key's guarded classes (`use,destroy`).
+pub const POLICY_TAG: &str = "tresor:policy";

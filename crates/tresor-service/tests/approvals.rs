@@ -1,0 +1,455 @@
+//! Dual control through the service with several people: M-of-N quorums,
+//! alternatives, timelocks, expiry, denial, self-approval, duplicate
+//! approvals, racing approvals (exactly one execution), policy weakening
+//! and tightening, and the audit trail of every step.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::harness;
+use tresor_core::{
+    Algorithm, AuditFilter, Caller, KeyState, Operation, RequestId, Role, SecretBytes, TenantId,
+};
+use tresor_service::approvals::{
+    Alternative, Executed, KeyPolicy, QuorumGroup, RequestState, Rule,
+};
+use tresor_service::types::{Binding, DecryptRequest, EncryptRequest, KeySpec, KeyUpdate};
+use tresor_service::types::{SignData, SignRequest};
+use tresor_service::{KeyRef, ServiceError, verify_store_chain};
+
+fn person(name: &str, role: Role) -> Caller {
+    Caller {
+        principal: format!("user:{name}"),
+        tenant: TenantId::default_tenant(),
+        role,
+        platform_admin: false,
+        request_id: RequestId::generate(),
+        source: Some("127.0.0.1".into()),
+    }
+}
+
+fn group(m: u32, who: &[&str], timelock_secs: u64, timeout_secs: u64) -> QuorumGroup {
+    QuorumGroup {
+        name: String::new(),
+        required: m,
+        approvers: who.iter().map(|w| format!("user:{w}")).collect(),
+        timelock_secs,
+        timeout_secs,
+    }
+}
+
+fn rule(alternatives: Vec<Vec<QuorumGroup>>) -> Rule {
+    Rule {
+        any_of: alternatives
+            .into_iter()
+            .map(|all_of| Alternative { all_of })
+            .collect(),
+    }
+}
+
+fn pending_id(e: ServiceError) -> String {
+    match e {
+        ServiceError::ApprovalPending { request, .. } => request,
+        other => panic!("expected a pending approval, got {other:?}"),
+    }
+}
+
+fn enc(pt: &[u8]) -> EncryptRequest {
+    EncryptRequest {
+        plaintext: SecretBytes::from_slice(pt),
+        binding: Binding::default(),
+    }
+}
+
+async fn actions(h: &common::Harness, action: &str) -> usize {
+    let filter = AuditFilter {
+        action: Some(action.into()),
+        limit: 1000,
+        ..Default::default()
+    };
+    h.store.list_audit(&filter).await.unwrap().len()
+}
+
+/// An AES key owned by alice with `policy` set by her (a user).
+async fn guarded_key(h: &common::Harness, alg: Algorithm, policy: KeyPolicy) -> KeyRef {
+    let alice = person("alice", Role::User);
+    let k = h.kms.create_key(&alice, KeySpec::new(alg)).await.unwrap();
+    let r = KeyRef::Id(k.key.id);
+    h.kms.set_key_policy(&alice, &r, policy).await.unwrap();
+    r
+}
+
+#[tokio::test]
+async fn two_of_three_for_destroy() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        destroy: Some(rule(vec![vec![group(
+            2,
+            &["bob", "carol", "dave"],
+            0,
+            3600,
+        )]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::Admin);
+    let (bob, carol, dave) = (
+        person("bob", Role::Readonly),
+        person("carol", Role::Readonly),
+        person("dave", Role::Readonly),
+    );
+    // Managing stays free: the key can be deactivated without approval.
+    h.kms
+        .revoke_key(
+            &alice,
+            &key,
+            tresor_core::RevocationReason::Superseded,
+            None,
+        )
+        .await
+        .unwrap();
+    let id = pending_id(h.kms.destroy_key(&alice, &key).await.unwrap_err());
+    let k = h.kms.get_key(&alice, &key).await.unwrap();
+    assert_eq!(k.key.state, KeyState::Deactivated, "nothing happened yet");
+
+    // Bob sees the task; alice cannot approve her own request.
+    let tasks = h.kms.approval_tasks(&bob).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].summary["operation"], "destroy");
+    assert!(h.kms.approval_tasks(&alice).await.unwrap().is_empty());
+    assert!(matches!(
+        h.kms.answer_request(&alice, &id, true).await,
+        Err(ServiceError::SelfApproval)
+    ));
+    // Someone outside the group cannot approve.
+    let eve = person("eve", Role::Admin);
+    assert!(matches!(
+        h.kms.answer_request(&eve, &id, true).await,
+        Err(ServiceError::Forbidden { .. })
+    ));
+
+    let v = h.kms.answer_request(&bob, &id, true).await.unwrap();
+    assert_eq!(v.state, RequestState::Pending);
+    // Bob's second approval does not count twice.
+    assert!(matches!(
+        h.kms.answer_request(&bob, &id, true).await,
+        Err(ServiceError::AlreadyExists { .. })
+    ));
+    assert_eq!(h.kms.approval_tasks(&bob).await.unwrap().len(), 0);
+    // Carol's approval meets the quorum: the destroy runs at once.
+    let v = h.kms.answer_request(&carol, &id, true).await.unwrap();
+    assert_eq!(v.state, RequestState::Executed, "{v:?}");
+    let k = h.kms.get_key(&alice, &key).await.unwrap();
+    assert_eq!(k.key.state, KeyState::Destroyed);
+    // Replaying an approval on a finished request fails.
+    assert!(matches!(
+        h.kms.answer_request(&dave, &id, true).await,
+        Err(ServiceError::WrongState(_))
+    ));
+    assert_eq!(actions(&h, "key.destroy").await, 2, "parked + executed");
+    assert_eq!(
+        actions(&h, "approval.approve").await,
+        6,
+        "2 refused, 1 duplicate, 1 late"
+    );
+    assert!(verify_store_chain(&h.store).await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn either_of_two_groups_for_sign_and_the_result_once() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        use_: Some(rule(vec![
+            vec![group(2, &["bob", "carol"], 0, 3600)],
+            vec![group(1, &["sec1", "sec2"], 0, 3600)],
+        ])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::EcP256, policy).await;
+    let alice = person("alice", Role::User);
+    let req = || SignRequest {
+        data: SignData::Message(b"release 1.0".to_vec()),
+        scheme: None,
+        raw_signature: false,
+    };
+    let id = pending_id(h.kms.sign(&alice, &key, req()).await.unwrap_err());
+    // One of the security group suffices.
+    let v = h
+        .kms
+        .answer_request(&person("sec2", Role::Readonly), &id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        v.state,
+        RequestState::Approved,
+        "crypto waits for the requester"
+    );
+    // Only the requester receives the result, once.
+    let other = h
+        .kms
+        .get_request(&person("sec2", Role::Readonly), &id)
+        .await
+        .unwrap();
+    assert!(other.result.is_none());
+    let mine = h.kms.get_request(&alice, &id).await.unwrap();
+    assert_eq!(mine.state, RequestState::Executed);
+    let Some(Executed::Sign(sig)) = mine.result else {
+        panic!("no signature: {mine:?}");
+    };
+    let again = h.kms.get_request(&alice, &id).await.unwrap();
+    assert!(again.result.is_none());
+    assert_eq!(again.state, RequestState::Executed);
+    // The signature verifies with the key (verify is not guarded).
+    let ok = h
+        .kms
+        .verify(
+            &alice,
+            &key,
+            tresor_service::types::VerifyRequest {
+                data: SignData::Message(b"release 1.0".to_vec()),
+                signature: sig.signature,
+                scheme: None,
+                key_version: None,
+                raw_signature: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(ok.valid);
+}
+
+#[tokio::test]
+async fn timelock_expiry_and_deny() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        use_: Some(rule(vec![vec![group(1, &["bob", "carol"], 600, 3600)]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::User);
+    let bob = person("bob", Role::Readonly);
+
+    // Timelock: approved, but nothing is released before 600 s.
+    let id = pending_id(
+        h.kms
+            .encrypt(&alice, &key, enc(b"payroll"))
+            .await
+            .unwrap_err(),
+    );
+    let v = h.kms.answer_request(&bob, &id, true).await.unwrap();
+    assert_eq!(v.state, RequestState::Approved);
+    let early = h.kms.get_request(&alice, &id).await.unwrap();
+    assert!(early.result.is_none());
+    assert_eq!(early.state, RequestState::Approved);
+    h.clock.advance_seconds(601);
+    let later = h.kms.get_request(&alice, &id).await.unwrap();
+    let Some(Executed::Encrypt(ct)) = later.result else {
+        panic!("no ciphertext: {later:?}");
+    };
+    // The ciphertext is real: an approved decrypt opens it.
+    let id2 = pending_id(
+        h.kms
+            .decrypt(
+                &alice,
+                &key,
+                DecryptRequest {
+                    ciphertext: ct.ciphertext,
+                    binding: Binding::default(),
+                    key_version: None,
+                },
+            )
+            .await
+            .unwrap_err(),
+    );
+    h.kms.answer_request(&bob, &id2, true).await.unwrap();
+    h.clock.advance_seconds(601);
+    let Some(Executed::Decrypt(pt)) = h.kms.get_request(&alice, &id2).await.unwrap().result else {
+        panic!("no plaintext");
+    };
+    assert_eq!(pt.plaintext.expose(), b"payroll");
+
+    // Expiry: after the timeout nobody can approve.
+    let id3 = pending_id(h.kms.encrypt(&alice, &key, enc(b"x")).await.unwrap_err());
+    h.clock.advance_seconds(3601);
+    assert!(matches!(
+        h.kms.answer_request(&bob, &id3, true).await,
+        Err(ServiceError::WrongState(m)) if m.contains("expired")
+    ));
+    assert_eq!(
+        h.kms.get_request(&alice, &id3).await.unwrap().state,
+        RequestState::Expired
+    );
+    assert_eq!(actions(&h, "approval.expire").await, 1);
+
+    // Deny: final.
+    let id4 = pending_id(h.kms.encrypt(&alice, &key, enc(b"y")).await.unwrap_err());
+    let v = h.kms.answer_request(&bob, &id4, false).await.unwrap();
+    assert_eq!(v.state, RequestState::Denied);
+    let carol = person("carol", Role::Readonly);
+    assert!(h.kms.answer_request(&carol, &id4, true).await.is_err());
+    assert!(
+        h.kms
+            .get_request(&alice, &id4)
+            .await
+            .unwrap()
+            .result
+            .is_none()
+    );
+    assert!(verify_store_chain(&h.store).await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn racing_approvals_execute_once() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        manage: Some(rule(vec![vec![group(
+            2,
+            &["b1", "b2", "b3", "b4"],
+            0,
+            3600,
+        )]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::User);
+    let id = pending_id(h.kms.rotate_key(&alice, &key, None).await.unwrap_err());
+    h.kms
+        .answer_request(&person("b1", Role::Readonly), &id, true)
+        .await
+        .unwrap();
+    // Three approvers race to cast the deciding vote.
+    let mut tasks = Vec::new();
+    for who in ["b2", "b3", "b4"] {
+        let kms = h.kms.clone();
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            kms.answer_request(&person(who, Role::Readonly), &id, true)
+                .await
+        }));
+    }
+    let mut executed = 0;
+    for t in tasks {
+        if let Ok(v) = t.await.unwrap() {
+            executed += usize::from(v.state == RequestState::Executed);
+        }
+    }
+    assert!(executed >= 1);
+    let k = h.kms.get_key(&alice, &key).await.unwrap();
+    assert_eq!(k.versions.len(), 2, "rotated exactly once");
+    assert_eq!(
+        h.kms.get_request(&alice, &id).await.unwrap().state,
+        RequestState::Executed
+    );
+}
+
+#[tokio::test]
+async fn policy_weakening_needs_quorum_and_tightening_does_not() {
+    let h = harness().await;
+    let base = KeyPolicy {
+        destroy: Some(rule(vec![vec![group(
+            2,
+            &["bob", "carol", "dave"],
+            0,
+            3600,
+        )]])),
+        policy: Some(rule(vec![vec![group(
+            2,
+            &["bob", "carol", "dave"],
+            0,
+            3600,
+        )]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, base.clone()).await;
+    let alice = person("alice", Role::Admin);
+    // Weakening alone: parked, nothing changes.
+    let id = pending_id(
+        h.kms
+            .set_key_policy(&alice, &key, KeyPolicy::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(h.kms.get_key_policy(&alice, &key).await.unwrap(), base);
+    // Tightening: immediate (3 of 3 instead of 2 of 3 for destroy).
+    let mut tighter = base.clone();
+    tighter.destroy = Some(rule(vec![vec![group(
+        3,
+        &["bob", "carol", "dave"],
+        0,
+        3600,
+    )]]));
+    h.kms
+        .set_key_policy(&alice, &key, tighter.clone())
+        .await
+        .unwrap();
+    assert_eq!(h.kms.get_key_policy(&alice, &key).await.unwrap(), tighter);
+    // Narrowing a key's attributes is free; widening them is not.
+    let alice_user = person("alice", Role::User);
+    let narrow = KeyUpdate {
+        operations: Some([Operation::Encrypt, Operation::Decrypt].into()),
+        ..Default::default()
+    };
+    h.kms.update_key(&alice_user, &key, narrow).await.unwrap();
+    // The quorum lets the weakening through.
+    h.kms
+        .answer_request(&person("bob", Role::Readonly), &id, true)
+        .await
+        .unwrap();
+    let v = h
+        .kms
+        .answer_request(&person("carol", Role::Readonly), &id, true)
+        .await
+        .unwrap();
+    assert_eq!(v.state, RequestState::Executed, "{v:?}");
+    assert_eq!(
+        h.kms.get_key_policy(&alice, &key).await.unwrap(),
+        KeyPolicy::default()
+    );
+    // Without rules the key is free again.
+    h.kms.disable_key(&alice, &key).await.unwrap();
+}
+
+#[tokio::test]
+async fn guarded_operations_that_cannot_wait_are_refused() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        use_: Some(rule(vec![vec![group(1, &["bob"], 0, 3600)]])),
+        manage: Some(rule(vec![vec![group(1, &["bob"], 0, 3600)]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::User);
+    let r = h
+        .kms
+        .generate_data_key(
+            &alice,
+            &key,
+            tresor_service::types::DataKeyRequest {
+                bytes: 32,
+                binding: Binding::default(),
+                include_plaintext: true,
+            },
+        )
+        .await;
+    assert!(
+        matches!(r, Err(ServiceError::ApprovalRequired { class: "use" })),
+        "{r:?}"
+    );
+    let widen = KeyUpdate {
+        description: Some("x".into()),
+        tags: Some([("team".to_owned(), "a".to_owned())].into()),
+        ..Default::default()
+    };
+    let r = h.kms.update_key(&alice, &key, widen).await;
+    assert!(
+        matches!(r, Err(ServiceError::ApprovalRequired { class: "manage" })),
+        "{r:?}"
+    );
+    // The reserved marker tag cannot be removed by an update either.
+    let k = h.kms.get_key(&alice, &key).await.unwrap();
+    assert_eq!(
+        k.key.tags.get("tresor:policy").map(String::as_str),
+        Some("use,manage")
+    );
+}

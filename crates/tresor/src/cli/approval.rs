@@ -1,0 +1,144 @@
+//! `tresor approval ...` and `tresor key policy ...`: dual control from the
+//! command line. An operation on a guarded key exits 8 with the request id;
+//! approvers list and answer their tasks; the requester collects the result
+//! with `approval get` (once). See docs/policy.md.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tresor_api::{ApprovalRequestResponse, ApprovalTasksResponse};
+
+use crate::client::Client;
+use crate::exit::CliError;
+use crate::output::{Output, fields, opt, print_json, table};
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalCmd {
+    /// Pending requests you may approve or deny.
+    List,
+    /// Show a request; as its requester, once approved, this runs it and
+    /// prints the result (once).
+    Get { id: String },
+    /// Approve a request.
+    Approve { id: String },
+    /// Deny a request (final).
+    Deny { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// Print a key's policy as JSON.
+    Get { key: String },
+    /// Replace a key's policy with the JSON document in FILE (`-` for
+    /// stdin). Loosening a guarded policy opens an approval request.
+    Set {
+        key: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// Runs an approval command.
+pub async fn run(cmd: ApprovalCmd, c: &Client, out: Output) -> Result<(), CliError> {
+    match cmd {
+        ApprovalCmd::List => {
+            let v = c.get(&["v1", "approvals", "tasks"], &[]).await?;
+            out.emit(&v, |r: ApprovalTasksResponse| {
+                let rows: Vec<Vec<String>> = r
+                    .tasks
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.id.clone(),
+                            t.operation.clone(),
+                            t.key_id.clone(),
+                            t.requester.clone(),
+                            t.approvals.len().to_string(),
+                            t.expires_at.clone(),
+                        ]
+                    })
+                    .collect();
+                table(
+                    &[
+                        "ID",
+                        "OPERATION",
+                        "KEY",
+                        "REQUESTER",
+                        "APPROVALS",
+                        "EXPIRES",
+                    ],
+                    &rows,
+                );
+            })
+        }
+        ApprovalCmd::Get { id } => {
+            let v = c.get(&["v1", "requests", &id], &[]).await?;
+            show(&v, out)
+        }
+        ApprovalCmd::Approve { id } => {
+            let v = c
+                .post(&["v1", "approvals", &id, "approve"], &json!({}))
+                .await?;
+            show(&v, out)
+        }
+        ApprovalCmd::Deny { id } => {
+            let v = c
+                .post(&["v1", "approvals", &id, "deny"], &json!({}))
+                .await?;
+            show(&v, out)
+        }
+    }
+}
+
+fn show(v: &Value, out: Output) -> Result<(), CliError> {
+    out.emit(v, |r: ApprovalRequestResponse| {
+        let approvals: Vec<String> = r.approvals.iter().map(|a| a.principal.clone()).collect();
+        fields(&[
+            ("id", r.id.clone()),
+            ("state", r.state.clone()),
+            ("operation", r.operation.clone()),
+            ("key", r.key_id.clone()),
+            ("requester", r.requester.clone()),
+            ("approvals", approvals.join(", ")),
+            ("expires_at", r.expires_at.clone()),
+            ("executable_at", opt(&r.executable_at)),
+            ("error", opt(&r.error)),
+        ]);
+        if let Some(result) = &r.result {
+            println!("result:");
+            print_json(result);
+        }
+    })
+}
+
+/// Runs a key policy command.
+pub async fn run_policy(cmd: PolicyCmd, c: &Client) -> Result<(), CliError> {
+    match cmd {
+        PolicyCmd::Get { key } => {
+            print_json(&c.get(&["v1", "keys", &key, "policy"], &[]).await?);
+            Ok(())
+        }
+        PolicyCmd::Set { key, file } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+            } else {
+                std::fs::read_to_string(&file)
+            }
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+            let body: Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::usage(format!("{}: not JSON: {e}", file.display())))?;
+            let v = c
+                .json(
+                    Method::PUT,
+                    &["v1", "keys", &key, "policy"],
+                    &[],
+                    Some(&body),
+                )
+                .await?;
+            print_json(&v);
+            Ok(())
+        }
+    }
+}
