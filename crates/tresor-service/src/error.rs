@@ -62,7 +62,7 @@ pub enum ServiceError {
     /// The key's policy needs approval for this class of operation, and
     /// this operation cannot be queued for approval.
     #[error(
-        "the key's policy requires M-of-N approval for {class} operations; this operation cannot be requested for approval (see docs/policy.md)"
+        "the key's policy requires M-of-N approval for {class} operations; this operation cannot be requested for approval (see docs/dual-control.md)"
     )]
     ApprovalRequired { class: &'static str },
     /// The operation was parked as an approval request.

@@ -1,7 +1,7 @@
 //! `tresor approval ...` and `tresor key policy ...`: dual control from the
 //! command line. An operation on a guarded key exits 8 with the request id;
 //! approvers list and answer their tasks; the requester collects the result
-//! with `approval get` (once). See docs/policy.md.
+//! with `approval get` (once). See docs/dual-control.md.
 
 use std::path::PathBuf;
 
