@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use tresor_core::{Action, Caller, Change, KeyOrigin, VersionRecord};
 
+use crate::approvals::{POLICY_TAG, policy_change};
 use crate::error::{Result, ServiceError};
 use crate::keys::{ctx_of, is_reserved_tag, version_info};
 use crate::kms::Kms;
@@ -97,6 +98,14 @@ impl Kms {
             new_key
                 .tags
                 .insert(REPLACES_TAG.to_owned(), k.id.to_string());
+            // The replacement inherits the policy: the alias must not move
+            // to a key nobody guards.
+            let mut inherited = Vec::new();
+            if let Some(marker) = k.tags.get(POLICY_TAG) {
+                let policy = self.stored_policy(&k.tenant, &k.id.to_string()).await?;
+                new_key.tags.insert(POLICY_TAG.to_owned(), marker.clone());
+                inherited.push(policy_change(caller, &new_key, None, &policy, self.now())?);
+            }
             op.detail("replacement", new_key.id.to_string());
             let made = self
                 .provider(&new_key.provider)?
@@ -125,7 +134,10 @@ impl Kms {
                     &mut op,
                     &k,
                     old,
-                    vec![Change::CreateKey(new_key), Change::CreateVersion(version)],
+                    [Change::CreateKey(new_key), Change::CreateVersion(version)]
+                        .into_iter()
+                        .chain(inherited)
+                        .collect(),
                 )
                 .await?;
             Ok(Replaced { old, new })

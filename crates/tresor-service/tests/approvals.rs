@@ -453,3 +453,46 @@ async fn guarded_operations_that_cannot_wait_are_refused() {
         Some("use,manage")
     );
 }
+
+#[tokio::test]
+async fn a_replacement_inherits_the_policy() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        use_: Some(rule(vec![vec![group(1, &["bob"], 0, 3600)]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::EcP256, policy.clone()).await;
+    let alice = person("alice", Role::User);
+    // Re-keying is a `manage` operation, which this policy leaves free; the
+    // new key must still be guarded for use.
+    let replaced = h
+        .kms
+        .replace_key(
+            &alice,
+            &key,
+            tresor_service::replace::Replacement {
+                activate: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let new = KeyRef::Id(replaced.new.key.id);
+    assert_eq!(h.kms.get_key_policy(&alice, &new).await.unwrap(), policy);
+    let r = h
+        .kms
+        .sign(
+            &alice,
+            &new,
+            SignRequest {
+                data: SignData::Message(b"m".to_vec()),
+                scheme: None,
+                raw_signature: false,
+            },
+        )
+        .await;
+    assert!(
+        matches!(r, Err(ServiceError::ApprovalPending { .. })),
+        "{r:?}"
+    );
+}

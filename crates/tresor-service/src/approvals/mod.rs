@@ -16,6 +16,7 @@ pub(crate) use gate::{current_request, is_use};
 pub use pending::{Executed, PendingOp};
 pub use policy::{ActionClass, Alternative, KeyPolicy, QuorumGroup, Rule};
 pub use requests::{RequestState, RequestView, Vote};
+pub(crate) use service::policy_change;
 
 /// The reserved tag marking a key's guarded classes (`use,destroy`).
 pub const POLICY_TAG: &str = "tresor:policy";

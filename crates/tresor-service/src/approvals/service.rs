@@ -93,7 +93,7 @@ impl Kms {
 }
 
 /// Creates or replaces (revision-checked) the policy object.
-fn policy_change(
+pub(crate) fn policy_change(
     caller: &Caller,
     k: &KeyRecord,
     existing: Option<ObjectRecord>,
