@@ -98,6 +98,7 @@ impl Kms {
                 .tags
                 .insert(REPLACES_TAG.to_owned(), k.id.to_string());
             op.detail("replacement", new_key.id.to_string());
+            self.check_crypto_policy(&mut op, &new_key).await?;
             let made = self
                 .provider(&new_key.provider)?
                 .generate(&ctx_of(&new_key, 1))
