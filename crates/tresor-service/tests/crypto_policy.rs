@@ -2,6 +2,8 @@
 //! audit-only violations, the hardware rule, the scheduler's max-age
 //! rotation, and validation of the policy itself.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{Harness, caller, harness};
