@@ -4,6 +4,7 @@ pub mod admin;
 pub mod alert;
 pub mod audit;
 pub mod crypto;
+pub mod crypto_policy;
 pub mod db;
 pub mod discovery;
 mod evidence;
