@@ -241,9 +241,10 @@ impl Kms {
         }))
     }
 
-    /// Checks a new (non-internal) key against its tenant's crypto policy:
-    /// refused in `enforce` mode, recorded in the audit detail
-    /// (`policy_violations`) and logged in `audit` mode.
+    /// Checks a new (non-internal) key against its tenant's crypto policy.
+    /// Violations are recorded in the call's audit detail
+    /// (`policy_violations`); in `enforce` mode the call is refused, in
+    /// `audit` mode it goes ahead with a warning logged.
     pub(crate) async fn check_crypto_policy(&self, op: &mut Op, key: &KeyRecord) -> Result<()> {
         if key.internal {
             return Ok(());
@@ -256,11 +257,11 @@ impl Kms {
         if violations.is_empty() {
             return Ok(());
         }
+        op.detail("policy_violations", violations.clone());
         match p.policy.mode {
             PolicyMode::Enforce => Err(ServiceError::PolicyViolation(violations.join("; "))),
             PolicyMode::Audit => {
                 tracing::warn!(tenant = %key.tenant, algorithm = %key.algorithm, violations = ?violations, "crypto policy violated (audit mode: allowed)");
-                op.detail("policy_violations", violations);
                 Ok(())
             }
         }

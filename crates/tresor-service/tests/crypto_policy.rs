@@ -99,6 +99,13 @@ async fn enforce_refuses_forbidden_and_small_keys_naming_the_rule() {
     let denied = audit(&h, "key.create").await;
     assert!(denied.iter().all(|r| r.event.outcome == Outcome::Denied));
     assert_eq!(denied.len(), 2);
+    assert!(denied.iter().all(|r| {
+        r.event.error_code.as_deref() == Some("policy_violation")
+            && r.event
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.contains("policy_violations"))
+    }));
 
     // What the policy allows still works.
     h.kms
