@@ -12,6 +12,7 @@ use tresor_core::{
 };
 use tresor_service::KeyRef;
 use tresor_service::crypto_policy::{CryptoPolicyInput, PolicyMode};
+use tresor_service::pki::{CreateCaRequest, IssueRequest, NameSpec};
 use tresor_service::types::{ImportMaterial, KeySpec};
 
 fn policy(mode: &str) -> CryptoPolicyInput {
@@ -362,4 +363,54 @@ async fn readonly_callers_read_but_cannot_set() {
             .code(),
         "tenant_not_found"
     );
+}
+
+#[tokio::test]
+async fn certificate_keys_follow_the_policy_but_ca_keys_are_internal() {
+    let h = harness().await;
+    let mut p = policy("enforce");
+    p.forbidden_algorithms = names(&["ec-p256"]);
+    h.kms
+        .set_crypto_policy(&h.admin, &tenant(), p)
+        .await
+        .unwrap();
+    // The CA key is internal: not subject to the policy.
+    h.kms
+        .create_ca(
+            &h.admin,
+            CreateCaRequest {
+                name: "root".into(),
+                algorithm: Algorithm::EcP256,
+                subject: "CN=Root".into(),
+                validity_days: 3650,
+                parent: None,
+                provider: None,
+                path_len: None,
+                allowed_domains: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let req = |algorithm| IssueRequest {
+        algorithm,
+        profile: "client-tls".into(),
+        names: NameSpec {
+            subject: "CN=client-1".into(),
+            ..NameSpec::default()
+        },
+        validity_days: None,
+        provider: None,
+        exportable: false,
+    };
+    let e = h
+        .kms
+        .issue_with_new_key(&h.admin, "root", req(Algorithm::EcP256))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "policy_violation");
+    assert!(e.to_string().contains("forbidden_algorithms"), "{e}");
+    h.kms
+        .issue_with_new_key(&h.admin, "root", req(Algorithm::EcP384))
+        .await
+        .unwrap();
 }
