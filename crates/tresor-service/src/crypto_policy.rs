@@ -444,3 +444,89 @@ fn own_or_platform(caller: &Caller, tenant: &TenantId) -> Result<()> {
         Err(ServiceError::NotFound { what: "tenant" })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(v: &[String]) -> Vec<&str> {
+        v.iter().filter_map(|s| s.split(':').next()).collect()
+    }
+
+    #[test]
+    fn size_floors_apply_to_their_family_only() {
+        let p = CryptoPolicy {
+            min_rsa_bits: Some(3072),
+            min_ec_bits: Some(384),
+            min_symmetric_bits: Some(256),
+            ..CryptoPolicy::default()
+        };
+        assert_eq!(
+            rules(&p.violations(Algorithm::Rsa2048, true)),
+            ["min_rsa_bits"]
+        );
+        assert!(p.violations(Algorithm::Rsa3072, true).is_empty());
+        assert_eq!(
+            rules(&p.violations(Algorithm::EcP256, true)),
+            ["min_ec_bits"]
+        );
+        assert_eq!(
+            rules(&p.violations(Algorithm::Ed25519, true)),
+            ["min_ec_bits"]
+        );
+        assert_eq!(
+            rules(&p.violations(Algorithm::X25519, true)),
+            ["min_ec_bits"]
+        );
+        assert!(p.violations(Algorithm::EcP521, true).is_empty());
+        assert_eq!(
+            rules(&p.violations(Algorithm::Aes128Gcm, true)),
+            ["min_symmetric_bits"]
+        );
+        assert!(p.violations(Algorithm::HmacSha256, true).is_empty());
+        // Post-quantum keys have no classical size floor here.
+        assert!(p.violations(Algorithm::MlDsa44, true).is_empty());
+    }
+
+    #[test]
+    fn every_broken_rule_is_named() {
+        let p = CryptoPolicy {
+            allowed_algorithms: vec![Algorithm::Aes256Gcm],
+            forbidden_algorithms: vec![Algorithm::Rsa2048],
+            min_rsa_bits: Some(3072),
+            require_hardware: true,
+            ..CryptoPolicy::default()
+        };
+        assert_eq!(
+            rules(&p.violations(Algorithm::Rsa2048, false)),
+            [
+                "allowed_algorithms",
+                "forbidden_algorithms",
+                "min_rsa_bits",
+                "require_hardware"
+            ]
+        );
+        assert!(p.violations(Algorithm::Aes256Gcm, true).is_empty());
+    }
+
+    #[test]
+    fn input_names_are_parsed_and_deduplicated() {
+        let p = CryptoPolicyInput {
+            mode: "audit".into(),
+            hardware_algorithms: vec!["rsa-4096".into(), "rsa-4096".into()],
+            ..CryptoPolicyInput::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(p.mode, PolicyMode::Audit);
+        assert_eq!(p.hardware_algorithms, [Algorithm::Rsa4096]);
+        let e = CryptoPolicyInput {
+            mode: "enforce".into(),
+            hardware_algorithms: vec!["rsa-1024".into()],
+            ..CryptoPolicyInput::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("hardware_algorithms"), "{e}");
+    }
+}
