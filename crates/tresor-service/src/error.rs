@@ -53,6 +53,9 @@ pub enum ServiceError {
     /// A certificate request outside its profile (refused, audited as denied).
     #[error("refused by the certificate profile: {0}")]
     ProfileViolation(String),
+    /// Refused by the tenant's crypto policy (names the rules broken).
+    #[error("refused by the tenant crypto policy: {0}")]
+    PolicyViolation(String),
     /// The tenant's quota for this kind of object is used up.
     #[error("quota reached: the tenant may hold at most {limit} {what}")]
     QuotaExceeded { what: &'static str, limit: u64 },
@@ -132,6 +135,7 @@ impl ServiceError {
             ServiceError::Store(_) => "storage_error",
             ServiceError::Internal(_) => "internal",
             ServiceError::ProfileViolation(_) => "profile_violation",
+            ServiceError::PolicyViolation(_) => "policy_violation",
             ServiceError::QuotaExceeded { .. } => "quota_exceeded",
             ServiceError::InUse(_) => "in_use",
             ServiceError::ApprovalRequired { .. } => "approval_required",
@@ -165,7 +169,9 @@ impl ServiceError {
             }
             ServiceError::Store(StoreError::Backend(_)) => ErrorKind::Unavailable,
             ServiceError::Store(_) | ServiceError::Internal(_) => ErrorKind::Internal,
-            ServiceError::ProfileViolation(_) => ErrorKind::BadRequest,
+            ServiceError::ProfileViolation(_) | ServiceError::PolicyViolation(_) => {
+                ErrorKind::BadRequest
+            }
             ServiceError::QuotaExceeded { .. } => ErrorKind::Forbidden,
             ServiceError::InUse(_) => ErrorKind::Conflict,
             ServiceError::ApprovalRequired { .. } | ServiceError::SelfApproval => {
@@ -177,7 +183,10 @@ impl ServiceError {
 
     /// How the audit record classifies this failure.
     pub fn outcome(&self) -> Outcome {
-        if matches!(self, ServiceError::ProfileViolation(_)) {
+        if matches!(
+            self,
+            ServiceError::ProfileViolation(_) | ServiceError::PolicyViolation(_)
+        ) {
             return Outcome::Denied;
         }
         if matches!(self, ServiceError::QuotaExceeded { .. }) {

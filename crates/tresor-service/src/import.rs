@@ -57,6 +57,7 @@ impl Kms {
             let (key, version) = self.new_key_record(caller, &spec, KeyOrigin::Imported)?;
             op.object(key.id);
             self.note_binding(&mut op, &spec, &key);
+            self.check_crypto_policy(&mut op, &key).await?;
             let made = self
                 .provider(&key.provider)?
                 .import(&ctx_of(&key, 1), &material)

@@ -31,6 +31,7 @@ impl Kms {
             op.object(key.id);
             op.detail("algorithm", spec.algorithm.as_str());
             self.note_binding(&mut op, &spec, &key);
+            self.check_crypto_policy(&mut op, &key).await?;
             let provider = self.provider(&key.provider)?;
             let made = provider.generate(&ctx_of(&key, 1)).await?;
             let version = VersionRecord {

@@ -14,6 +14,7 @@ mod batch;
 pub mod checkpoints;
 pub mod config;
 mod crypto_asym;
+pub mod crypto_policy;
 mod crypto_sym;
 pub mod discovery;
 pub mod envelope;

@@ -107,6 +107,7 @@ impl Kms {
                 inherited.push(policy_change(caller, &new_key, None, &policy, self.now())?);
             }
             op.detail("replacement", new_key.id.to_string());
+            self.check_crypto_policy(&mut op, &new_key).await?;
             let made = self
                 .provider(&new_key.provider)?
                 .generate(&ctx_of(&new_key, 1))

@@ -292,6 +292,42 @@ async fn key_round_trip_exit_codes_and_audit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_crypto_policy_set_and_get() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start(&tmp.path().join("data")).await;
+    let url = server.url();
+    let token = server.initial_token.clone().expect("token");
+    let cli = || tresor(&url, &token);
+    let file = tmp.path().join("policy.json");
+    std::fs::write(&file, r#"{"mode": "enforce", "min_rsa_bits": 3072}"#).unwrap();
+    let f = file.to_str().unwrap();
+
+    let o = run(cli(), &["tenant", "crypto-policy", "get", "default"]).await;
+    assert_code(&o, 2);
+    let o = run(
+        cli(),
+        &["tenant", "crypto-policy", "set", "default", "--file", f],
+    )
+    .await;
+    assert_code(&o, 0);
+    let o = run(cli(), &["tenant", "crypto-policy", "get", "default"]).await;
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("3072"), "{}", stdout(&o));
+    let o = run(cli(), &["key", "create", "--algorithm", "rsa-2048"]).await;
+    assert!(stderr(&o).contains("min_rsa_bits"), "{}", stderr(&o));
+    assert_code(&o, 4);
+
+    std::fs::write(&file, r#"{"mode": "sometimes"}"#).unwrap();
+    let o = run(
+        cli(),
+        &["tenant", "crypto-policy", "set", "default", "--file", f],
+    )
+    .await;
+    assert!(stderr(&o).contains("mode"), "{}", stderr(&o));
+    assert_code(&o, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_dev_smoke() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("dev-data");

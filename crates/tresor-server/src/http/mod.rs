@@ -10,6 +10,7 @@ pub mod barbican;
 mod batch;
 mod convert;
 mod crypto;
+mod crypto_policy;
 mod discovery;
 pub mod error;
 mod evidence;
@@ -114,6 +115,10 @@ pub fn app(state: AppState) -> Router {
             post(admin::create_tenant).get(admin::list_tenants),
         )
         .route("/v1/tenants/{id}", get(admin::get_tenant))
+        .route(
+            "/v1/tenants/{id}/crypto-policy",
+            get(crypto_policy::get_policy).put(crypto_policy::put_policy),
+        )
         .route(
             "/v1/api-keys",
             post(admin::create_api_key).get(admin::list_api_keys),

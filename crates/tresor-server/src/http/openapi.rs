@@ -9,8 +9,8 @@ use utoipa::openapi::{Required, schema::ObjectBuilder, schema::Type};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    admin, alerts, approvals, batch, crypto, discovery, evidence, keys, lifecycle, ops, pki,
-    pki_p12, providers, reports, secrets, siem,
+    admin, alerts, approvals, batch, crypto, crypto_policy, discovery, evidence, keys, lifecycle,
+    ops, pki, pki_p12, providers, reports, secrets, siem,
 };
 
 /// Every authenticated `/v1` route: `(method, path template)`.
@@ -53,6 +53,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/tenants"),
     ("get", "/v1/tenants"),
     ("get", "/v1/tenants/{id}"),
+    ("get", "/v1/tenants/{id}/crypto-policy"),
+    ("put", "/v1/tenants/{id}/crypto-policy"),
     ("post", "/v1/api-keys"),
     ("get", "/v1/api-keys"),
     ("delete", "/v1/api-keys/{id}"),
@@ -142,6 +144,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         crypto::wrap, crypto::unwrap, crypto::agree, crypto::encapsulate, crypto::decapsulate,
         batch::encrypt_batch, batch::decrypt_batch, batch::sign_batch, batch::random,
         admin::create_tenant, admin::list_tenants, admin::get_tenant,
+        crypto_policy::get_policy, crypto_policy::put_policy,
         admin::create_api_key, admin::list_api_keys, admin::revoke_api_key,
         admin::put_cert_principal, admin::list_cert_principals, admin::delete_cert_principal,
         admin::list_audit, admin::verify_audit,

@@ -112,6 +112,7 @@ impl Kms {
         // arbitrary data (a forged certificate) with it.
         key.internal = internal;
         self.note_binding(op, &spec, &key);
+        self.check_crypto_policy(op, &key).await?;
         op.detail("key_id", key.id.to_string());
         let made = self
             .provider(&key.provider)?

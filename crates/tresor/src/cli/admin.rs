@@ -23,6 +23,9 @@ pub enum TenantCmd {
     List,
     /// Show a tenant.
     Show { id: String },
+    /// A tenant's crypto policy (allowed algorithms, sizes, hardware, key age).
+    #[command(subcommand)]
+    CryptoPolicy(super::crypto_policy::CryptoPolicyCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +77,7 @@ pub async fn run_tenant(cmd: TenantCmd, c: &Client, out: Output) -> Result<(), C
             let v = c.get(&["v1", "tenants", &id], &[]).await?;
             out.emit(&v, |t: TenantResponse| tenant_table(&[t]))
         }
+        TenantCmd::CryptoPolicy(cmd) => super::crypto_policy::run(cmd, c, out).await,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod alert;
 pub mod approval;
 pub mod audit;
 pub mod crypto;
+pub mod crypto_policy;
 pub mod db;
 pub mod discovery;
 mod evidence;
