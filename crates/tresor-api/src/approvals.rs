@@ -56,6 +56,31 @@ pub struct KeyPolicy {
     pub destroy: Option<Rule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Rule>,
+    /// Limits on use; omitted when nothing is limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<UsageLimits>,
+}
+
+/// Limits on a key's use (`use`-class operations). Empty fields limit
+/// nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageLimits {
+    /// The only operations allowed, e.g. `["decrypt"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<Vec<String>>,
+    /// After this many uses the key deactivates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_operations: Option<u64>,
+    /// RFC 3339: no use before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<String>,
+    /// RFC 3339: no use after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<String>,
+    /// CIDR networks callers must come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub networks: Option<Vec<String>>,
 }
 
 /// The `202 Accepted` answer of an operation that waits for approval.

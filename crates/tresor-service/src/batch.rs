@@ -41,6 +41,11 @@ impl Kms {
             let uv = self.usable_version(&k, None).await?;
             let mut out = Vec::with_capacity(items.len());
             for item in &items {
+                // Each item is one use of a key with usage limits.
+                if let Err(e) = self.check_limits(caller, &k, Operation::Encrypt).await {
+                    out.push(Err(e));
+                    continue;
+                }
                 out.push(
                     self.seal(&k, &uv, item.plaintext.expose(), &item.binding)
                         .await,
@@ -71,6 +76,10 @@ impl Kms {
             self.check_usable(&k, Operation::Decrypt)?;
             let mut out = Vec::with_capacity(items.len());
             for item in &items {
+                if let Err(e) = self.check_limits(caller, &k, Operation::Decrypt).await {
+                    out.push(Err(e));
+                    continue;
+                }
                 out.push(self.open(&k, item).await);
             }
             batch_detail(&mut op, &out);
@@ -96,6 +105,10 @@ impl Kms {
             op.object(k.id);
             let mut out = Vec::with_capacity(items.len());
             for item in &items {
+                if let Err(e) = self.check_limits(caller, &k, Operation::Sign).await {
+                    out.push(Err(e));
+                    continue;
+                }
                 out.push(self.sign_loaded(&k, item).await);
             }
             batch_detail(&mut op, &out);

@@ -42,6 +42,7 @@ impl Kms {
                 }
             })
             .await?;
+            self.check_limits(caller, &k, Operation::Sign).await?;
             self.sign_loaded(&k, &req).await.inspect(|r| {
                 op.detail("version", r.key_version);
                 op.detail("scheme", r.scheme);
@@ -128,6 +129,7 @@ impl Kms {
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
             self.check_usable(&k, Operation::Agree)?;
+            self.check_limits(caller, &k, Operation::Agree).await?;
             let uv = self.usable_version(&k, version).await?;
             let secret = self
                 .provider(&k.provider)?
@@ -189,6 +191,8 @@ impl Kms {
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
             self.check_usable(&k, Operation::Decapsulate)?;
+            self.check_limits(caller, &k, Operation::Decapsulate)
+                .await?;
             let uv = self.usable_version(&k, version).await?;
             let secret = self
                 .provider(&k.provider)?

@@ -41,6 +41,7 @@ impl Kms {
                 }
             })
             .await?;
+            self.check_limits(caller, &k, Operation::Encrypt).await?;
             let uv = self.usable_version(&k, None).await?;
             op.detail("version", uv.ctx.version);
             self.seal(&k, &uv, req.plaintext.expose(), &req.binding)
@@ -126,6 +127,7 @@ impl Kms {
                 }
             })
             .await?;
+            self.check_limits(caller, &k, Operation::Decrypt).await?;
             let out = self.open(&k, &req).await?;
             op.detail("version", out.key_version);
             Ok(out)
@@ -159,6 +161,7 @@ impl Kms {
                 }
             })
             .await?;
+            self.check_limits(caller, &k, Operation::Decrypt).await?;
             let out = self.open(&k, &req).await?;
             op.detail("version", out.key_version);
             Ok(out)
@@ -234,12 +237,14 @@ impl Kms {
             let dest = self.load_key(&caller.tenant, key).await?;
             op.object(dest.id);
             self.check_usable(&dest, Operation::Encrypt)?;
+            self.check_limits(caller, &dest, Operation::Encrypt).await?;
             let env = Envelope::parse(&req.ciphertext).ok_or(ServiceError::CryptoFailed)?;
             let src = self
                 .load_key(&caller.tenant, &KeyRef::Id(env.key_id))
                 .await
                 .map_err(opaque)?;
             self.check_usable(&src, Operation::Decrypt)?;
+            self.check_limits(caller, &src, Operation::Decrypt).await?;
             op.detail("source_key", src.id.to_string());
             let opened = self
                 .open(
@@ -279,6 +284,7 @@ impl Kms {
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
             self.check_usable(&k, Operation::Encrypt)?;
+            self.check_limits(caller, &k, Operation::Encrypt).await?;
             let uv = self.usable_version(&k, None).await?;
             let mut buf = zeroize::Zeroizing::new(vec![0u8; req.bytes]);
             self.provider(&k.provider)?.random(&mut buf).await?;
@@ -307,6 +313,7 @@ impl Kms {
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
             self.check_usable(&k, Operation::Mac)?;
+            self.check_limits(caller, &k, Operation::Mac).await?;
             let uv = self.usable_version(&k, None).await?;
             let mac = self
                 .provider(&k.provider)?
@@ -376,6 +383,7 @@ impl Kms {
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
             self.check_usable(&k, Operation::Wrap)?;
+            self.check_limits(caller, &k, Operation::Wrap).await?;
             let mechanism = wrap_mechanism(k.algorithm, req.mechanism)?;
             let material = match req.source {
                 WrapSource::Material(m) => {
@@ -429,6 +437,7 @@ impl Kms {
             self.check_size("ciphertext", &req.wrapped)?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
+            self.check_limits(caller, &k, Operation::Unwrap).await?;
             let done = self.unwrap_loaded(&k, &req).await?;
             op.detail("version", done.key_version);
             Ok(done)

@@ -74,6 +74,10 @@ pub enum ServiceError {
         request: String,
         expires_at: tresor_core::Timestamp,
     },
+    /// A usage limit of the key's policy (window, network, count) refuses
+    /// the call.
+    #[error("refused by the key's usage limits: {0}")]
+    LimitReached(String),
     /// An approver tried to approve their own request.
     #[error("requesters cannot approve their own requests")]
     SelfApproval,
@@ -141,6 +145,7 @@ impl ServiceError {
             ServiceError::ApprovalRequired { .. } => "approval_required",
             ServiceError::ApprovalPending { .. } => "approval_pending",
             ServiceError::SelfApproval => "self_approval",
+            ServiceError::LimitReached(_) => "usage_limit",
         }
     }
 
@@ -174,9 +179,9 @@ impl ServiceError {
             }
             ServiceError::QuotaExceeded { .. } => ErrorKind::Forbidden,
             ServiceError::InUse(_) => ErrorKind::Conflict,
-            ServiceError::ApprovalRequired { .. } | ServiceError::SelfApproval => {
-                ErrorKind::Forbidden
-            }
+            ServiceError::ApprovalRequired { .. }
+            | ServiceError::SelfApproval
+            | ServiceError::LimitReached(_) => ErrorKind::Forbidden,
             ServiceError::ApprovalPending { .. } => ErrorKind::Pending,
         }
     }

@@ -46,6 +46,7 @@ impl Kms {
                     self.check_size("ciphertext", &req.wrapped)?;
                     let k = self.load_key(&caller.tenant, &wrapping).await?;
                     op.detail("wrapping_key", k.id.to_string());
+                    self.check_limits(caller, &k, Operation::Unwrap).await?;
                     let done = self.unwrap_loaded(&k, &req).await?;
                     op.detail("wrapping_version", done.key_version);
                     done.secret

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use tresor_core::{Action, Caller, Change, KeyOrigin, VersionRecord};
 
-use crate::approvals::{POLICY_TAG, policy_change};
+use crate::approvals::{LIMITS_TAG, POLICY_TAG, policy_change};
 use crate::error::{Result, ServiceError};
 use crate::keys::{ctx_of, is_reserved_tag, version_info};
 use crate::kms::Kms;
@@ -101,9 +101,13 @@ impl Kms {
             // The replacement inherits the policy: the alias must not move
             // to a key nobody guards.
             let mut inherited = Vec::new();
-            if let Some(marker) = k.tags.get(POLICY_TAG) {
+            if k.tags.contains_key(POLICY_TAG) || k.tags.contains_key(LIMITS_TAG) {
                 let policy = self.stored_policy(&k.tenant, &k.id.to_string()).await?;
-                new_key.tags.insert(POLICY_TAG.to_owned(), marker.clone());
+                for tag in [POLICY_TAG, LIMITS_TAG] {
+                    if let Some(v) = k.tags.get(tag) {
+                        new_key.tags.insert(tag.to_owned(), v.clone());
+                    }
+                }
                 inherited.push(policy_change(caller, &new_key, None, &policy, self.now())?);
             }
             op.detail("replacement", new_key.id.to_string());

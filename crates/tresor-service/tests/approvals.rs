@@ -12,7 +12,7 @@ use tresor_core::{
     Algorithm, AuditFilter, Caller, KeyState, Operation, RequestId, Role, SecretBytes, TenantId,
 };
 use tresor_service::approvals::{
-    Alternative, Executed, KeyPolicy, QuorumGroup, RequestState, Rule,
+    Alternative, Executed, KeyPolicy, QuorumGroup, RequestState, Rule, UsageLimits,
 };
 use tresor_service::types::{Binding, DecryptRequest, EncryptRequest, KeySpec, KeyUpdate};
 use tresor_service::types::{SignData, SignRequest};
@@ -495,4 +495,76 @@ async fn a_replacement_inherits_the_policy() {
         matches!(r, Err(ServiceError::ApprovalPending { .. })),
         "{r:?}"
     );
+}
+
+#[tokio::test]
+async fn usage_limits_window_network_and_count() {
+    let h = harness().await;
+    let policy = KeyPolicy {
+        limits: UsageLimits {
+            max_operations: Some(3),
+            networks: Some(vec!["127.0.0.0/8".into(), "::1/128".into()]),
+            ..Default::default()
+        },
+        policy: Some(rule(vec![vec![group(1, &["bob"], 0, 3600)]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy.clone()).await;
+    let alice = person("alice", Role::User);
+    let mut outsider = alice.clone();
+    outsider.source = Some("10.1.2.3".into());
+    let r = h.kms.encrypt(&outsider, &key, enc(b"x")).await;
+    assert!(matches!(r, Err(ServiceError::LimitReached(_))), "{r:?}");
+    for _ in 0..3 {
+        h.kms.encrypt(&alice, &key, enc(b"x")).await.unwrap();
+    }
+    // The third use deactivated the key, as the system.
+    let k = h.kms.get_key(&alice, &key).await.unwrap();
+    assert_eq!(k.key.state, KeyState::Deactivated);
+    let filter = AuditFilter {
+        action: Some("key.revoke".into()),
+        principal: Some("system:scheduler".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(h.store.list_audit(&filter).await.unwrap().len(), 1);
+    assert!(h.kms.encrypt(&alice, &key, enc(b"x")).await.is_err());
+
+    // Raising the count loosens: the `policy` rule's quorum is needed.
+    let mut looser = policy.clone();
+    looser.limits.max_operations = Some(10);
+    let r = h.kms.set_key_policy(&alice, &key, looser).await;
+    assert!(
+        matches!(r, Err(ServiceError::ApprovalPending { .. })),
+        "{r:?}"
+    );
+
+    // A window and an operation list.
+    let later = KeyPolicy {
+        limits: UsageLimits {
+            operations: Some([Operation::Decrypt].into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let k2 = guarded_key(&h, Algorithm::Aes256Gcm, later).await;
+    let r = h.kms.encrypt(&alice, &k2, enc(b"x")).await;
+    assert!(
+        matches!(r, Err(ServiceError::OperationNotAllowed(_))),
+        "{r:?}"
+    );
+    let future = KeyPolicy {
+        limits: UsageLimits {
+            not_before: Some("2099-01-01T00:00:00Z".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let k3 = guarded_key(&h, Algorithm::Aes256Gcm, future).await;
+    let r = h.kms.encrypt(&alice, &k3, enc(b"x")).await;
+    assert!(
+        matches!(&r, Err(ServiceError::LimitReached(m)) if m.contains("before")),
+        "{r:?}"
+    );
+    assert!(verify_store_chain(&h.store).await.unwrap().ok());
 }

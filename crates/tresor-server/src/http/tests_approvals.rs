@@ -134,3 +134,33 @@ async fn approval_flow_over_rest() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.code(), "request_not_found");
 }
+
+#[tokio::test]
+async fn usage_limits_over_rest() {
+    let admin = test_app(1 << 20).await;
+    let key = admin.create_key(json!({"algorithm": "aes-256-gcm"})).await;
+    let path = format!("/v1/keys/{key}/policy");
+    let put = |body| admin.call(axum::http::Method::PUT, &path, Some(body));
+    let bad = put(json!({"limits": {"networks": ["10.0.0.0/40"]}})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.json);
+    assert!(
+        bad.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("networks")
+    );
+    let r = put(json!({"limits": {"operations": ["decrypt"], "max_operations": 5}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["limits"]["max_operations"], 5);
+    let enc = admin
+        .post(
+            &format!("/v1/keys/{key}/encrypt"),
+            json!({"plaintext": b64(b"x")}),
+        )
+        .await;
+    assert_eq!(enc.status, StatusCode::BAD_REQUEST, "{}", enc.json);
+    assert_eq!(enc.code(), "operation_not_allowed");
+    // The limits are visible on the key as a reserved tag.
+    let k = admin.get(&format!("/v1/keys/{key}")).await;
+    assert!(k.json["tags"]["tresor:limits"].is_string(), "{}", k.json);
+}

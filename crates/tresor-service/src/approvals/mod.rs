@@ -6,6 +6,7 @@
 //! guarded classes, so unguarded keys pay nothing on the hot path.
 
 mod gate;
+pub mod limits;
 pub mod pending;
 pub mod policy;
 mod quorum;
@@ -13,6 +14,7 @@ pub mod requests;
 mod service;
 
 pub(crate) use gate::{current_request, is_use};
+pub use limits::{LIMITS_TAG, UsageLimits};
 pub use pending::{Executed, PendingOp};
 pub use policy::{ActionClass, Alternative, KeyPolicy, QuorumGroup, Rule};
 pub use requests::{RequestState, RequestView, Vote};

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use tresor_core::{Action, KeyRecord};
 
+use super::limits::UsageLimits;
 use crate::error::{Result, ServiceError};
 
 /// Most alternatives per rule, groups per alternative, approvers per group.
@@ -119,6 +120,9 @@ pub struct KeyPolicy {
     pub destroy: Option<Rule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Rule>,
+    /// Limits on use (operations, window, networks, count).
+    #[serde(default, skip_serializing_if = "UsageLimits::is_empty")]
+    pub limits: UsageLimits,
 }
 
 impl KeyPolicy {
@@ -150,19 +154,20 @@ impl KeyPolicy {
                 validate_rule(class, rule)?;
             }
         }
-        Ok(())
+        self.limits.validate()
     }
 
     /// Whether every way to satisfy `self` also satisfies `old`, class by
     /// class: then moving from `old` to `self` only tightens.
     pub fn at_least_as_strict_as(&self, old: &KeyPolicy) -> bool {
-        ActionClass::ALL
-            .into_iter()
-            .all(|c| match (old.rule(c), self.rule(c)) {
-                (None, _) => true,
-                (Some(_), None) => false,
-                (Some(o), Some(n)) => rule_implies(n, o),
-            })
+        self.limits.at_least_as_strict_as(&old.limits)
+            && ActionClass::ALL
+                .into_iter()
+                .all(|c| match (old.rule(c), self.rule(c)) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    (Some(o), Some(n)) => rule_implies(n, o),
+                })
     }
 }
 

@@ -5,6 +5,7 @@
 use tresor_core::{Action, Caller, Change, KeyRecord, ObjectKind, ObjectRecord, TenantId};
 
 use super::POLICY_TAG;
+use super::limits::LIMITS_TAG;
 use super::pending::PendingOp;
 use super::policy::{ActionClass, KeyPolicy, key_has_rule};
 use crate::error::{Result, ServiceError};
@@ -83,6 +84,13 @@ impl Kms {
                 Some(m) => new.tags.insert(POLICY_TAG.to_owned(), m),
                 None => new.tags.remove(POLICY_TAG),
             };
+            if policy.limits.is_empty() {
+                new.tags.remove(LIMITS_TAG);
+            } else {
+                let limits = serde_json::to_string(&policy.limits)
+                    .map_err(|_| ServiceError::Internal("limits"))?;
+                new.tags.insert(LIMITS_TAG.to_owned(), limits);
+            }
             new.updated_at = self.now();
             self.save_key(&mut op, &k, new, vec![change]).await?;
             Ok(policy)
