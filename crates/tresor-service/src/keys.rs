@@ -122,18 +122,23 @@ impl Kms {
     pub(crate) async fn insert_key(
         &self,
         op: &mut crate::op::Op,
-        key: KeyRecord,
+        mut key: KeyRecord,
         version: VersionRecord,
     ) -> Result<KeyDetails> {
         let info = version_info(&version);
-        self.commit(
-            op,
-            vec![
-                Change::CreateKey(key.clone()),
-                Change::CreateVersion(version),
-            ],
-        )
-        .await?;
+        let inherited = if key.internal {
+            None
+        } else {
+            self.apply_default_policy(op, &mut key).await?
+        };
+        let changes = [
+            Change::CreateKey(key.clone()),
+            Change::CreateVersion(version),
+        ]
+        .into_iter()
+        .chain(inherited)
+        .collect();
+        self.commit(op, changes).await?;
         Ok(KeyDetails {
             key,
             versions: vec![info],

@@ -568,3 +568,44 @@ async fn usage_limits_window_network_and_count() {
     );
     assert!(verify_store_chain(&h.store).await.unwrap().ok());
 }
+
+#[tokio::test]
+async fn new_keys_get_the_tenant_default_policy() {
+    let h = harness().await;
+    let default = KeyPolicy {
+        destroy: Some(rule(vec![vec![group(2, &["bob", "carol"], 0, 3600)]])),
+        ..Default::default()
+    };
+    let alice = person("alice", Role::User);
+    let admin = person("root", Role::Admin);
+    assert!(matches!(
+        h.kms.set_default_key_policy(&alice, default.clone()).await,
+        Err(ServiceError::Forbidden { .. })
+    ));
+    h.kms
+        .set_default_key_policy(&admin, default.clone())
+        .await
+        .unwrap();
+    assert_eq!(h.kms.get_default_key_policy(&alice).await.unwrap(), default);
+    let k = h
+        .kms
+        .create_key(&alice, KeySpec::new(Algorithm::Aes256Gcm))
+        .await
+        .unwrap();
+    let key = KeyRef::Id(k.key.id);
+    assert_eq!(h.kms.get_key_policy(&alice, &key).await.unwrap(), default);
+    h.kms
+        .revoke_key(
+            &alice,
+            &key,
+            tresor_core::RevocationReason::Superseded,
+            None,
+        )
+        .await
+        .unwrap();
+    let r = h.kms.destroy_key(&admin, &key).await;
+    assert!(
+        matches!(r, Err(ServiceError::ApprovalPending { .. })),
+        "{r:?}"
+    );
+}

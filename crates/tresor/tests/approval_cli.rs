@@ -124,4 +124,28 @@ async fn encrypt_waits_for_approval() {
     );
     let again = json(&run(tresor(&url, &admin), &["--json", "approval", "get", &id]).await);
     assert!(again["result"].is_null());
+
+    // The tenant default applies to keys created afterwards.
+    let o = run(
+        tresor(&url, &admin),
+        &[
+            "key",
+            "policy",
+            "set-default",
+            "--file",
+            policy.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(tresor(&url, &admin), &["key", "policy", "get-default"]).await;
+    assert!(text(&o).contains(&bob_principal), "{}", text(&o));
+    let fresh = json(
+        &run(
+            tresor(&url, &admin),
+            &["--json", "key", "create", "--algorithm", "aes-256-gcm"],
+        )
+        .await,
+    );
+    assert_eq!(fresh["tags"]["tresor:policy"], "use", "{fresh}");
 }

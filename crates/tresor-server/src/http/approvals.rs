@@ -63,6 +63,33 @@ pub async fn put_policy(
     Ok(Json(same_shape(&p)?))
 }
 
+#[utoipa::path(get, path = "/v1/key-policy", tag = "approvals",
+    responses((status = 200, description = "The tenant's default policy for new keys", body = api::KeyPolicy),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn get_default_policy(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+) -> Result<Json<api::KeyPolicy>, AppError> {
+    let p = s.kms.get_default_key_policy(&c).await?;
+    Ok(Json(same_shape(&p)?))
+}
+
+#[utoipa::path(put, path = "/v1/key-policy", tag = "approvals",
+    request_body = api::KeyPolicy,
+    responses((status = 200, description = "Set (tenant admins); new keys get it, existing keys keep theirs", body = api::KeyPolicy),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn put_default_policy(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(body): Json<api::KeyPolicy>,
+) -> Result<Json<api::KeyPolicy>, AppError> {
+    let policy: KeyPolicy = serde_json::to_value(&body)
+        .and_then(serde_json::from_value)
+        .map_err(|e| ServiceError::invalid("policy", e.to_string()))?;
+    let p = s.kms.set_default_key_policy(&c, policy).await?;
+    Ok(Json(same_shape(&p)?))
+}
+
 #[utoipa::path(get, path = "/v1/requests/{id}", tag = "approvals", params(RequestPath),
     responses((status = 200, description = "The request; for its requester, once approved (and past the timelock), the operation runs and `result` carries its response, once", body = api::ApprovalRequestResponse),
         (status = "default", description = "Error", body = api::ErrorResponse)))]

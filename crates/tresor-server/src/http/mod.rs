@@ -66,6 +66,10 @@ pub fn app(state: AppState) -> Router {
             "/v1/keys/{key}/policy",
             get(approvals::get_policy).put(approvals::put_policy),
         )
+        .route(
+            "/v1/key-policy",
+            get(approvals::get_default_policy).put(approvals::put_default_policy),
+        )
         .route("/v1/requests/{id}", get(approvals::get_request))
         .route("/v1/approvals/tasks", get(approvals::tasks))
         .route("/v1/approvals/{id}/approve", post(approvals::approve))

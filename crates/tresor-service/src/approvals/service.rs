@@ -100,6 +100,108 @@ impl Kms {
     }
 }
 
+impl Kms {
+    /// The tenant's default policy for new keys (empty when none).
+    pub async fn get_default_key_policy(&self, caller: &Caller) -> Result<KeyPolicy> {
+        let (mut op, allowed) = self.begin(caller, Action::KeyPolicyGet);
+        op.object(DEFAULT_POLICY_ID);
+        let result = async {
+            allowed?;
+            self.stored_policy(&caller.tenant, DEFAULT_POLICY_ID).await
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// Sets the tenant's default policy for new keys (tenant admins). Keys
+    /// that exist keep their own policies.
+    pub async fn set_default_key_policy(
+        &self,
+        caller: &Caller,
+        policy: KeyPolicy,
+    ) -> Result<KeyPolicy> {
+        let (mut op, allowed) = self.begin(caller, Action::KeyPolicySet);
+        op.object(DEFAULT_POLICY_ID);
+        let result = async {
+            allowed?;
+            if !(caller.platform_admin || caller.role == tresor_core::Role::Admin) {
+                return Err(ServiceError::Forbidden {
+                    action: Action::KeyPolicySet.as_str(),
+                });
+            }
+            policy.validate()?;
+            let existing = self
+                .policy_object(&caller.tenant, DEFAULT_POLICY_ID)
+                .await?;
+            op.detail("classes", policy.marker().unwrap_or_default());
+            let body =
+                serde_json::to_string(&policy).map_err(|_| ServiceError::Internal("policy"))?;
+            let now = self.now();
+            let change = match existing {
+                Some(mut o) => {
+                    let expected_revision = o.revision;
+                    o.body = body;
+                    o.updated_at = now;
+                    Change::UpdateObject {
+                        object: o,
+                        expected_revision,
+                    }
+                }
+                None => Change::CreateObject(ObjectRecord {
+                    tenant: caller.tenant.clone(),
+                    kind: ObjectKind::KeyPolicy,
+                    id: DEFAULT_POLICY_ID.to_owned(),
+                    parent: None,
+                    name: None,
+                    subtype: None,
+                    body,
+                    created_by: caller.principal.clone(),
+                    created_at: now,
+                    updated_at: now,
+                    revision: 0,
+                }),
+            };
+            self.commit(&mut op, vec![change]).await?;
+            Ok(policy)
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// Gives a new key the tenant's default policy: its tags, and the
+    /// policy object to create with it.
+    pub(crate) async fn apply_default_policy(
+        &self,
+        op: &mut crate::op::Op,
+        key: &mut KeyRecord,
+    ) -> Result<Option<Change>> {
+        let Some(o) = self.policy_object(&key.tenant, DEFAULT_POLICY_ID).await? else {
+            return Ok(None);
+        };
+        let policy: KeyPolicy = from_body(&o)?;
+        if policy == KeyPolicy::default() {
+            return Ok(None);
+        }
+        if let Some(m) = policy.marker() {
+            key.tags.insert(POLICY_TAG.to_owned(), m);
+        }
+        if !policy.limits.is_empty() {
+            let limits = serde_json::to_string(&policy.limits)
+                .map_err(|_| ServiceError::Internal("limits"))?;
+            key.tags.insert(LIMITS_TAG.to_owned(), limits);
+        }
+        op.detail("policy", "tenant default");
+        let owner = Caller {
+            principal: op.principal.clone(),
+            ..Caller::system(key.tenant.clone())
+        };
+        policy_change(&owner, key, None, &policy, self.now()).map(Some)
+    }
+}
+
+/// The id of the tenant's default policy object.
+const DEFAULT_POLICY_ID: &str = "default";
+
 /// Creates or replaces (revision-checked) the policy object.
 pub(crate) fn policy_change(
     caller: &Caller,

@@ -38,6 +38,13 @@ pub enum PolicyCmd {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Print the tenant's default policy for new keys.
+    GetDefault,
+    /// Set the tenant's default policy for new keys (tenant admins).
+    SetDefault {
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 /// Runs an approval command.
@@ -121,14 +128,7 @@ pub async fn run_policy(cmd: PolicyCmd, c: &Client) -> Result<(), CliError> {
             Ok(())
         }
         PolicyCmd::Set { key, file } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())
-            } else {
-                std::fs::read_to_string(&file)
-            }
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
-            let body: Value = serde_json::from_str(&text)
-                .map_err(|e| CliError::usage(format!("{}: not JSON: {e}", file.display())))?;
+            let body = read_json(&file)?;
             let v = c
                 .json(
                     Method::PUT,
@@ -140,5 +140,29 @@ pub async fn run_policy(cmd: PolicyCmd, c: &Client) -> Result<(), CliError> {
             print_json(&v);
             Ok(())
         }
+        PolicyCmd::GetDefault => {
+            print_json(&c.get(&["v1", "key-policy"], &[]).await?);
+            Ok(())
+        }
+        PolicyCmd::SetDefault { file } => {
+            let body = read_json(&file)?;
+            let v = c
+                .json(Method::PUT, &["v1", "key-policy"], &[], Some(&body))
+                .await?;
+            print_json(&v);
+            Ok(())
+        }
     }
+}
+
+/// A JSON document from FILE (`-`: stdin).
+fn read_json(file: &std::path::Path) -> Result<Value, CliError> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(file)
+    }
+    .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::usage(format!("{}: not JSON: {e}", file.display())))
 }
