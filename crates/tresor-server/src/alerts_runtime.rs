@@ -38,6 +38,10 @@ pub struct AlertsConfig {
     pub sink_lag_records: Option<u64>,
     /// `audit_chain_broken`: verify the chain on each pass (default true).
     pub verify_chain: Option<bool>,
+    /// `approvals_waiting`: hours a request may stay pending (default 24, 0 = off).
+    pub approvals_waiting_hours: Option<u32>,
+    /// `usage_limit_near`: percent of a key's operation limit (default 90, 0 = off).
+    pub usage_limit_percent: Option<u8>,
     /// Notification webhook URL (http:// or https://).
     pub webhook_url: Option<String>,
     /// Environment variable holding the webhook's HMAC secret.
@@ -85,6 +89,9 @@ impl AlertsConfig {
         if self.rotation_due_days.is_some_and(|d| d > 3650) {
             return Err(bad("`rotation_due_days` must be at most 3650"));
         }
+        if self.usage_limit_percent.is_some_and(|p| p > 100) {
+            return Err(bad("`usage_limit_percent` must be at most 100"));
+        }
         match &self.webhook_url {
             Some(u) => {
                 if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains('@') {
@@ -122,6 +129,10 @@ impl AlertsConfig {
             window_minutes: self.window_minutes.unwrap_or(d.window_minutes),
             sink_lag_records: self.sink_lag_records.unwrap_or(d.sink_lag_records),
             verify_chain: self.verify_chain.unwrap_or(d.verify_chain),
+            approvals_waiting_hours: self
+                .approvals_waiting_hours
+                .unwrap_or(d.approvals_waiting_hours),
+            usage_limit_percent: self.usage_limit_percent.unwrap_or(d.usage_limit_percent),
         }
     }
 }

@@ -9,8 +9,8 @@
 //! have no not-after date, the rotation date is their expiry),
 //! `rotation_overdue`, `provider_unhealthy`, `auth_failures` and
 //! `denied_operations` (from one principal within a window),
-//! `audit_sink_lag` and `audit_chain_broken`. Keys have no usage limits in
-//! this domain, so there is no usage-limit rule. Other features (e.g.
+//! `audit_sink_lag`, `audit_chain_broken`, and from dual control
+//! `approvals_waiting` and `usage_limit_near`. Other features (e.g.
 //! certificate expiry) add rules through [`AlertSource`].
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +36,8 @@ pub const RULES: &[&str] = &[
     "denied_operations",
     "audit_sink_lag",
     "audit_chain_broken",
+    "approvals_waiting",
+    "usage_limit_near",
 ];
 
 /// Thresholds of the built-in rules.
@@ -58,6 +60,11 @@ pub struct AlertThresholds {
     pub sink_lag_records: u64,
     /// `audit_chain_broken`: verify the whole chain on each pass.
     pub verify_chain: bool,
+    /// `approvals_waiting`: a request pending this many hours (0: off).
+    pub approvals_waiting_hours: u32,
+    /// `usage_limit_near`: a key used this percentage of its operation
+    /// limit (0: off).
+    pub usage_limit_percent: u8,
 }
 
 impl Default for AlertThresholds {
@@ -70,6 +77,8 @@ impl Default for AlertThresholds {
             window_minutes: 15,
             sink_lag_records: 1000,
             verify_chain: true,
+            approvals_waiting_hours: 24,
+            usage_limit_percent: 90,
         }
     }
 }
@@ -163,6 +172,11 @@ impl Kms {
         );
         rec(&["audit_sink_lag"], self.sink_conditions(t).await);
         rec(&["audit_chain_broken"], self.chain_conditions(t).await);
+        rec(
+            &["approvals_waiting"],
+            self.approval_conditions(t, now).await,
+        );
+        rec(&["usage_limit_near"], self.usage_conditions(t).await);
         let sources = self
             .alert_sources()
             .0
@@ -269,7 +283,8 @@ impl Kms {
                     .unwrap_or(0);
                 let n = auth.entry(r.event.principal).or_default();
                 *n = n.saturating_add(1).saturating_add(suppressed);
-            } else {
+            } else if r.event.error_code.as_deref() != Some("approval_pending") {
+                // An operation parked for approval is not misbehaviour.
                 *denied
                     .entry((r.event.tenant, r.event.principal))
                     .or_default() += 1;

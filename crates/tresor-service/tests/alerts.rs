@@ -31,6 +31,8 @@ fn only(rule: &str) -> AlertThresholds {
         window_minutes: 15,
         sink_lag_records: 0,
         verify_chain: rule == "audit_chain_broken",
+        approvals_waiting_hours: 24,
+        usage_limit_percent: 90,
     }
 }
 

@@ -609,3 +609,61 @@ async fn new_keys_get_the_tenant_default_policy() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn alerts_for_waiting_approvals_and_used_up_limits() {
+    use tresor_service::alerts::AlertThresholds;
+    let h = harness().await;
+    let t = AlertThresholds {
+        verify_chain: false,
+        approvals_waiting_hours: 2,
+        usage_limit_percent: 50,
+        ..AlertThresholds::default()
+    };
+    let active = |rule: &'static str| {
+        let kms = h.kms.clone();
+        let t = t.clone();
+        async move { kms.evaluate_alerts(&t).await.unwrap().0.active[rule] }
+    };
+    let policy = KeyPolicy {
+        destroy: Some(rule(vec![vec![group(1, &["bob"], 0, 86_400)]])),
+        limits: UsageLimits {
+            max_operations: Some(4),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::Admin);
+    // Usage: 1 of 4 is below 50 %, 2 of 4 is not.
+    h.kms.encrypt(&alice, &key, enc(b"x")).await.unwrap();
+    assert_eq!(active("usage_limit_near").await, 0);
+    h.kms.encrypt(&alice, &key, enc(b"x")).await.unwrap();
+    assert_eq!(active("usage_limit_near").await, 1);
+
+    // A request waiting longer than 2 hours; parked calls are not
+    // counted as denials.
+    h.kms
+        .revoke_key(
+            &alice,
+            &key,
+            tresor_core::RevocationReason::Superseded,
+            None,
+        )
+        .await
+        .unwrap();
+    let id = pending_id(h.kms.destroy_key(&alice, &key).await.unwrap_err());
+    assert_eq!(active("approvals_waiting").await, 0);
+    h.clock.advance_seconds(3 * 3600);
+    assert_eq!(active("approvals_waiting").await, 1);
+    h.kms
+        .answer_request(&person("bob", Role::Readonly), &id, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        active("approvals_waiting").await,
+        0,
+        "cleared once answered"
+    );
+    assert_eq!(active("denied_operations").await, 0);
+}

@@ -5,6 +5,7 @@
 //! A key with a policy carries the reserved tag [`POLICY_TAG`] naming the
 //! guarded classes, so unguarded keys pay nothing on the hot path.
 
+mod alerts;
 mod gate;
 pub mod limits;
 pub mod pending;
