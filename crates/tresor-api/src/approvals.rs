@@ -1,6 +1,8 @@
 //! Dual control: key policies, approval requests and approver tasks.
 
 use serde::{Deserialize, Serialize};
+
+use crate::B64;
 use utoipa::ToSchema;
 
 /// A quorum of M named approvers out of N.
@@ -20,6 +22,9 @@ pub struct QuorumGroup {
     /// Seconds until a request expires (default 86400).
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Count only approvals signed with the approver's registered key.
+    #[serde(default)]
+    pub require_signature: bool,
 }
 
 fn default_timeout() -> u64 {
@@ -101,6 +106,8 @@ pub struct VoteResponse {
     pub principal: String,
     /// RFC 3339.
     pub at: String,
+    /// Signed with the approver's registered key.
+    pub signed: bool,
 }
 
 /// An approval request.
@@ -133,6 +140,27 @@ pub struct ApprovalRequestResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
+    /// What an approver signs (Ed25519, or ECDSA P-256 with SHA-256) for a
+    /// signed approval.
+    pub challenge: B64,
+}
+
+/// `POST /v1/approvals/{id}/approve|deny` (the body is optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalAnswer {
+    /// Signature over the request's `challenge` with the caller's
+    /// registered approver key.
+    #[serde(default)]
+    pub signature: Option<B64>,
+}
+
+/// `PUT /v1/approvers/me/key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverKeyRequest {
+    /// PEM `PUBLIC KEY` (Ed25519 or P-256).
+    pub public_key: String,
 }
 
 /// `GET /v1/approvals/tasks`.

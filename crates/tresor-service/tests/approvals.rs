@@ -36,6 +36,7 @@ fn group(m: u32, who: &[&str], timelock_secs: u64, timeout_secs: u64) -> QuorumG
         approvers: who.iter().map(|w| format!("user:{w}")).collect(),
         timelock_secs,
         timeout_secs,
+        require_signature: false,
     }
 }
 
@@ -119,32 +120,32 @@ async fn two_of_three_for_destroy() {
     assert_eq!(tasks[0].summary["operation"], "destroy");
     assert!(h.kms.approval_tasks(&alice).await.unwrap().is_empty());
     assert!(matches!(
-        h.kms.answer_request(&alice, &id, true).await,
+        h.kms.answer_request(&alice, &id, true, None).await,
         Err(ServiceError::SelfApproval)
     ));
     // Someone outside the group cannot approve.
     let eve = person("eve", Role::Admin);
     assert!(matches!(
-        h.kms.answer_request(&eve, &id, true).await,
+        h.kms.answer_request(&eve, &id, true, None).await,
         Err(ServiceError::Forbidden { .. })
     ));
 
-    let v = h.kms.answer_request(&bob, &id, true).await.unwrap();
+    let v = h.kms.answer_request(&bob, &id, true, None).await.unwrap();
     assert_eq!(v.state, RequestState::Pending);
     // Bob's second approval does not count twice.
     assert!(matches!(
-        h.kms.answer_request(&bob, &id, true).await,
+        h.kms.answer_request(&bob, &id, true, None).await,
         Err(ServiceError::AlreadyExists { .. })
     ));
     assert_eq!(h.kms.approval_tasks(&bob).await.unwrap().len(), 0);
     // Carol's approval meets the quorum: the destroy runs at once.
-    let v = h.kms.answer_request(&carol, &id, true).await.unwrap();
+    let v = h.kms.answer_request(&carol, &id, true, None).await.unwrap();
     assert_eq!(v.state, RequestState::Executed, "{v:?}");
     let k = h.kms.get_key(&alice, &key).await.unwrap();
     assert_eq!(k.key.state, KeyState::Destroyed);
     // Replaying an approval on a finished request fails.
     assert!(matches!(
-        h.kms.answer_request(&dave, &id, true).await,
+        h.kms.answer_request(&dave, &id, true, None).await,
         Err(ServiceError::WrongState(_))
     ));
     assert_eq!(actions(&h, "key.destroy").await, 2, "parked + executed");
@@ -177,7 +178,7 @@ async fn either_of_two_groups_for_sign_and_the_result_once() {
     // One of the security group suffices.
     let v = h
         .kms
-        .answer_request(&person("sec2", Role::Readonly), &id, true)
+        .answer_request(&person("sec2", Role::Readonly), &id, true, None)
         .await
         .unwrap();
     assert_eq!(
@@ -237,7 +238,7 @@ async fn timelock_expiry_and_deny() {
             .await
             .unwrap_err(),
     );
-    let v = h.kms.answer_request(&bob, &id, true).await.unwrap();
+    let v = h.kms.answer_request(&bob, &id, true, None).await.unwrap();
     assert_eq!(v.state, RequestState::Approved);
     let early = h.kms.get_request(&alice, &id).await.unwrap();
     assert!(early.result.is_none());
@@ -262,7 +263,7 @@ async fn timelock_expiry_and_deny() {
             .await
             .unwrap_err(),
     );
-    h.kms.answer_request(&bob, &id2, true).await.unwrap();
+    h.kms.answer_request(&bob, &id2, true, None).await.unwrap();
     h.clock.advance_seconds(601);
     let Some(Executed::Decrypt(pt)) = h.kms.get_request(&alice, &id2).await.unwrap().result else {
         panic!("no plaintext");
@@ -273,7 +274,7 @@ async fn timelock_expiry_and_deny() {
     let id3 = pending_id(h.kms.encrypt(&alice, &key, enc(b"x")).await.unwrap_err());
     h.clock.advance_seconds(3601);
     assert!(matches!(
-        h.kms.answer_request(&bob, &id3, true).await,
+        h.kms.answer_request(&bob, &id3, true, None).await,
         Err(ServiceError::WrongState(m)) if m.contains("expired")
     ));
     assert_eq!(
@@ -284,10 +285,15 @@ async fn timelock_expiry_and_deny() {
 
     // Deny: final.
     let id4 = pending_id(h.kms.encrypt(&alice, &key, enc(b"y")).await.unwrap_err());
-    let v = h.kms.answer_request(&bob, &id4, false).await.unwrap();
+    let v = h.kms.answer_request(&bob, &id4, false, None).await.unwrap();
     assert_eq!(v.state, RequestState::Denied);
     let carol = person("carol", Role::Readonly);
-    assert!(h.kms.answer_request(&carol, &id4, true).await.is_err());
+    assert!(
+        h.kms
+            .answer_request(&carol, &id4, true, None)
+            .await
+            .is_err()
+    );
     assert!(
         h.kms
             .get_request(&alice, &id4)
@@ -315,7 +321,7 @@ async fn racing_approvals_execute_once() {
     let alice = person("alice", Role::User);
     let id = pending_id(h.kms.rotate_key(&alice, &key, None).await.unwrap_err());
     h.kms
-        .answer_request(&person("b1", Role::Readonly), &id, true)
+        .answer_request(&person("b1", Role::Readonly), &id, true, None)
         .await
         .unwrap();
     // Three approvers race to cast the deciding vote.
@@ -324,7 +330,7 @@ async fn racing_approvals_execute_once() {
         let kms = h.kms.clone();
         let id = id.clone();
         tasks.push(tokio::spawn(async move {
-            kms.answer_request(&person(who, Role::Readonly), &id, true)
+            kms.answer_request(&person(who, Role::Readonly), &id, true, None)
                 .await
         }));
     }
@@ -393,12 +399,12 @@ async fn policy_weakening_needs_quorum_and_tightening_does_not() {
     h.kms.update_key(&alice_user, &key, narrow).await.unwrap();
     // The quorum lets the weakening through.
     h.kms
-        .answer_request(&person("bob", Role::Readonly), &id, true)
+        .answer_request(&person("bob", Role::Readonly), &id, true, None)
         .await
         .unwrap();
     let v = h
         .kms
-        .answer_request(&person("carol", Role::Readonly), &id, true)
+        .answer_request(&person("carol", Role::Readonly), &id, true, None)
         .await
         .unwrap();
     assert_eq!(v.state, RequestState::Executed, "{v:?}");
@@ -657,7 +663,7 @@ async fn alerts_for_waiting_approvals_and_used_up_limits() {
     h.clock.advance_seconds(3 * 3600);
     assert_eq!(active("approvals_waiting").await, 1);
     h.kms
-        .answer_request(&person("bob", Role::Readonly), &id, false)
+        .answer_request(&person("bob", Role::Readonly), &id, false, None)
         .await
         .unwrap();
     assert_eq!(
@@ -666,4 +672,84 @@ async fn alerts_for_waiting_approvals_and_used_up_limits() {
         "cleared once answered"
     );
     assert_eq!(active("denied_operations").await, 0);
+}
+
+#[tokio::test]
+async fn groups_that_require_signatures_count_only_signed_approvals() {
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+    let h = harness().await;
+    let mut custodians = group(1, &["bob"], 0, 3600);
+    custodians.require_signature = true;
+    let policy = KeyPolicy {
+        manage: Some(rule(vec![vec![custodians]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::User);
+    let bob = person("bob", Role::Readonly);
+    let id = pending_id(h.kms.disable_key(&alice, &key).await.unwrap_err());
+
+    // Unsigned, or signed without a registered key: refused, nothing counted.
+    let r = h.kms.answer_request(&bob, &id, true, None).await;
+    assert!(
+        matches!(
+            r,
+            Err(ServiceError::InvalidArgument {
+                field: "signature",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let r = h.kms.answer_request(&bob, &id, true, Some(b"junk")).await;
+    assert!(
+        matches!(
+            r,
+            Err(ServiceError::InvalidArgument {
+                field: "signature",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+
+    // Bob registers an Ed25519 key; a second registration by him is refused.
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+    let mut spki = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    spki.extend_from_slice(pair.public_key().as_ref());
+    let pem = pem::encode(&pem::Pem::new("PUBLIC KEY", spki));
+    h.kms.register_approver_key(&bob, &pem).await.unwrap();
+    assert!(h.kms.register_approver_key(&bob, &pem).await.is_err());
+
+    // A signature over another request's challenge does not verify.
+    let view = h.kms.get_request(&bob, &id).await.unwrap();
+    let wrong = pair.sign(b"tresor-approval-v1\nsomething else\n");
+    let r = h
+        .kms
+        .answer_request(&bob, &id, true, Some(wrong.as_ref()))
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(ServiceError::InvalidArgument {
+                field: "signature",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let sig = pair.sign(&view.challenge);
+    let v = h
+        .kms
+        .answer_request(&bob, &id, true, Some(sig.as_ref()))
+        .await
+        .unwrap();
+    assert_eq!(v.state, RequestState::Executed, "{v:?}");
+    assert!(v.approvals[0].signed);
+    let k = h.kms.get_key(&alice, &key).await.unwrap();
+    assert_eq!(k.key.state, KeyState::Suspended);
 }

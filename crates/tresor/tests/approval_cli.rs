@@ -148,4 +148,98 @@ async fn encrypt_waits_for_approval() {
         .await,
     );
     assert_eq!(fresh["tags"]["tresor:policy"], "use", "{fresh}");
+
+    // Signed approvals: Bob's key is made by openssl; the CLI signs the
+    // challenge locally.
+    let private = dir.path().join("bob.pem");
+    let public = dir.path().join("bob.pub.pem");
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "ed25519",
+        "-out",
+        private.to_str().unwrap(),
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        private.to_str().unwrap(),
+        "-pubout",
+        "-out",
+        public.to_str().unwrap(),
+    ]);
+    let o = run(
+        tresor(&url, &bob_token),
+        &[
+            "approval",
+            "register-key",
+            "--public-key",
+            public.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    std::fs::write(
+        &policy,
+        serde_json::json!({
+            "use": {"any_of": [{"all_of": [{"required": 1, "approvers": [bob_principal]}]}]},
+            "manage": {"any_of": [{"all_of": [
+                {"required": 1, "approvers": [bob_principal], "require_signature": true}
+            ]}]}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let o = run(
+        tresor(&url, &admin),
+        &[
+            "key",
+            "policy",
+            "set",
+            &key,
+            "--file",
+            policy.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "tightening needs no quorum: {}",
+        text(&o)
+    );
+    let o = run(tresor(&url, &admin), &["key", "rotate", &key]).await;
+    assert_eq!(o.status.code(), Some(8), "{}", text(&o));
+    let id = String::from_utf8_lossy(&o.stderr)
+        .split_whitespace()
+        .skip_while(|w| *w != "request")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let o = run(tresor(&url, &bob_token), &["approval", "approve", &id]).await;
+    assert_ne!(o.status.code(), Some(0), "unsigned: {}", text(&o));
+    let o = run(
+        tresor(&url, &bob_token),
+        &[
+            "approval",
+            "approve",
+            &id,
+            "--sign-with",
+            private.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("(signed)") && text(&o).contains("executed"),
+        "{}",
+        text(&o)
+    );
 }

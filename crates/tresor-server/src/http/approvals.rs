@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 
 use super::convert::{self, parse_key_ref, ts};
 use super::error::AppError;
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, OptionalJson, Path};
 use super::keys::KeyPath;
 use crate::state::AppState;
 
@@ -119,31 +119,53 @@ pub async fn tasks(
 }
 
 #[utoipa::path(post, path = "/v1/approvals/{id}/approve", tag = "approvals", params(RequestPath),
+    request_body(content = api::ApprovalAnswer, description = "Optional: a signature"),
     responses((status = 200, description = "Counted; a key mutation whose quorum is met (and no timelock) has run", body = api::ApprovalRequestResponse),
         (status = "default", description = "Error", body = api::ErrorResponse)))]
 pub async fn approve(
     State(s): State<AppState>,
     Auth(c): Auth,
     Path(RequestPath { id }): Path<RequestPath>,
+    OptionalJson(body): OptionalJson<api::ApprovalAnswer>,
 ) -> Result<Json<api::ApprovalRequestResponse>, AppError> {
-    Ok(Json(request(s.kms.answer_request(&c, &id, true).await?)?))
+    let sig = body.signature.map(|b| b.0);
+    let v = s.kms.answer_request(&c, &id, true, sig.as_deref()).await?;
+    Ok(Json(request(v)?))
 }
 
 #[utoipa::path(post, path = "/v1/approvals/{id}/deny", tag = "approvals", params(RequestPath),
+    request_body(content = api::ApprovalAnswer, description = "Optional"),
     responses((status = 200, description = "Denied (final)", body = api::ApprovalRequestResponse),
         (status = "default", description = "Error", body = api::ErrorResponse)))]
 pub async fn deny(
     State(s): State<AppState>,
     Auth(c): Auth,
     Path(RequestPath { id }): Path<RequestPath>,
+    OptionalJson(body): OptionalJson<api::ApprovalAnswer>,
 ) -> Result<Json<api::ApprovalRequestResponse>, AppError> {
-    Ok(Json(request(s.kms.answer_request(&c, &id, false).await?)?))
+    let sig = body.signature.map(|b| b.0);
+    let v = s.kms.answer_request(&c, &id, false, sig.as_deref()).await?;
+    Ok(Json(request(v)?))
+}
+
+#[utoipa::path(put, path = "/v1/approvers/me/key", tag = "approvals",
+    request_body = api::ApproverKeyRequest,
+    responses((status = 204, description = "Registered (replacing one takes a tenant admin)"),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn put_approver_key(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Json(body): Json<api::ApproverKeyRequest>,
+) -> Result<axum::http::StatusCode, AppError> {
+    s.kms.register_approver_key(&c, &body.public_key).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 fn vote(v: Vote) -> api::VoteResponse {
     api::VoteResponse {
         principal: v.principal,
         at: ts(tresor_core::Timestamp::from_unix_micros(v.at)),
+        signed: v.signed,
     }
 }
 
@@ -179,5 +201,6 @@ fn request(v: RequestView) -> Result<api::ApprovalRequestResponse, AppError> {
         executable_at: v.executable_at.map(ts),
         error: v.error,
         result,
+        challenge: api::B64(v.challenge),
     })
 }

@@ -74,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/approvals/tasks", get(approvals::tasks))
         .route("/v1/approvals/{id}/approve", post(approvals::approve))
         .route("/v1/approvals/{id}/deny", post(approvals::deny))
+        .route("/v1/approvers/me/key", put(approvals::put_approver_key))
         .route("/v1/keys/{key}/enable", post(lifecycle::enable))
         .route("/v1/keys/{key}/disable", post(lifecycle::disable))
         .route("/v1/keys/{key}/revoke", post(lifecycle::revoke))

@@ -122,6 +122,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/approvals/tasks"),
     ("post", "/v1/approvals/{id}/approve"),
     ("post", "/v1/approvals/{id}/deny"),
+    ("put", "/v1/approvers/me/key"),
 ];
 
 /// The API description.
@@ -170,7 +171,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         pki_p12::export_pkcs12,
         approvals::get_policy, approvals::put_policy, approvals::get_request,
         approvals::get_default_policy, approvals::put_default_policy,
-        approvals::tasks, approvals::approve, approvals::deny,
+        approvals::tasks, approvals::approve, approvals::deny, approvals::put_approver_key,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

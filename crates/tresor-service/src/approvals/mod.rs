@@ -13,6 +13,7 @@ pub mod policy;
 mod quorum;
 pub mod requests;
 mod service;
+mod signing;
 
 pub(crate) use gate::{current_request, is_use};
 pub use limits::{LIMITS_TAG, UsageLimits};

@@ -88,6 +88,9 @@ pub struct QuorumGroup {
     /// Seconds after which a request expires (default one day).
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Count only approvals signed with the approver's registered key.
+    #[serde(default)]
+    pub require_signature: bool,
 }
 
 fn default_timeout() -> u64 {
@@ -240,6 +243,7 @@ fn rule_implies(new: &Rule, old: &Rule) -> bool {
                 na.all_of.iter().any(|ng| {
                     ng.required >= og.required
                         && ng.timelock_secs >= og.timelock_secs
+                        && (ng.require_signature || !og.require_signature)
                         && ng.approvers.iter().all(|a| og.approvers.contains(a))
                 })
             })
@@ -258,6 +262,7 @@ mod tests {
             approvers: who.iter().map(|s| s.to_string()).collect(),
             timelock_secs: 0,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            require_signature: false,
         }
     }
 

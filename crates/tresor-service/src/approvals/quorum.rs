@@ -27,8 +27,23 @@ pub(crate) fn is_approver(rule: &Rule, principal: &str) -> bool {
         .any(|g| eligible(&g.approvers, principal))
 }
 
+/// One counted approval: who, and whether it was signed.
+pub(crate) type Voter<'a> = (&'a str, bool);
+
+/// Whether `principal` may approve for a group that requires a signature
+/// only through signed approvals.
+pub(crate) fn needs_signature(rule: &Rule, principal: &str) -> bool {
+    let mut groups = rule
+        .any_of
+        .iter()
+        .flat_map(|a| &a.all_of)
+        .filter(|g| eligible(&g.approvers, principal))
+        .peekable();
+    groups.peek().is_some() && groups.all(|g| g.require_signature)
+}
+
 /// Whether distinct `voters` can fill every slot of `alt`.
-fn satisfies(alt: &Alternative, voters: &[&str]) -> bool {
+fn satisfies(alt: &Alternative, voters: &[Voter<'_>]) -> bool {
     // Slots: one per required approval of each group.
     let slots: Vec<usize> = alt
         .all_of
@@ -40,7 +55,10 @@ fn satisfies(alt: &Alternative, voters: &[&str]) -> bool {
         return false;
     }
     let mut slot_owner: Vec<Option<usize>> = vec![None; slots.len()];
-    let can = |v: usize, s: usize| eligible(&alt.all_of[slots[s]].approvers, voters[v]);
+    let can = |v: usize, s: usize| {
+        let g = &alt.all_of[slots[s]];
+        eligible(&g.approvers, voters[v].0) && (voters[v].1 || !g.require_signature)
+    };
     fn augment(
         v: usize,
         seen: &mut [bool],
@@ -69,11 +87,14 @@ fn satisfies(alt: &Alternative, voters: &[&str]) -> bool {
     filled == slots.len()
 }
 
-/// The first moment `approvals` (principal, time; in time order) meet
-/// `rule`, and when the met alternative's timelocks allow execution.
-pub(crate) fn evaluate(rule: &Rule, approvals: &[(String, Timestamp)]) -> Option<Met> {
+/// The first moment `approvals` (principal, time, signed; in time order)
+/// meet `rule`, and when the met alternative's timelocks allow execution.
+pub(crate) fn evaluate(rule: &Rule, approvals: &[(String, Timestamp, bool)]) -> Option<Met> {
     for n in 1..=approvals.len() {
-        let voters: Vec<&str> = approvals[..n].iter().map(|(p, _)| p.as_str()).collect();
+        let voters: Vec<Voter<'_>> = approvals[..n]
+            .iter()
+            .map(|(p, _, signed)| (p.as_str(), *signed))
+            .collect();
         let at = approvals[n - 1].1;
         for (i, alt) in rule.any_of.iter().enumerate() {
             if satisfies(alt, &voters) {
@@ -105,16 +126,18 @@ mod tests {
             approvers: who.iter().map(|s| s.to_string()).collect(),
             timelock_secs: lock,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            require_signature: false,
         }
     }
 
-    fn votes(who: &[&str]) -> Vec<(String, Timestamp)> {
+    fn votes(who: &[&str]) -> Vec<(String, Timestamp, bool)> {
         who.iter()
             .enumerate()
             .map(|(i, p)| {
                 (
                     p.to_string(),
                     Timestamp::from_unix_micros((1000 + i as i64) * 1_000_000),
+                    false,
                 )
             })
             .collect()
@@ -156,5 +179,19 @@ mod tests {
         assert_eq!(evaluate(&rule, &votes(&["c", "a"])).unwrap().alternative, 0);
         assert!(is_approver(&rule, "x"));
         assert!(!is_approver(&rule, "z"));
+    }
+
+    #[test]
+    fn signed_groups_count_signed_votes_only() {
+        let mut g = group(1, &["a", "b"], 0);
+        g.require_signature = true;
+        let rule = Rule {
+            any_of: vec![Alternative { all_of: vec![g] }],
+        };
+        let mut v = votes(&["a"]);
+        assert_eq!(evaluate(&rule, &v), None);
+        assert!(needs_signature(&rule, "a"));
+        v[0].2 = true;
+        assert!(evaluate(&rule, &v).is_some());
     }
 }

@@ -59,6 +59,9 @@ pub struct Vote {
     pub principal: String,
     /// Microseconds since the epoch.
     pub at: i64,
+    /// Signed with the approver's registered key.
+    #[serde(default)]
+    pub signed: bool,
 }
 
 /// The stored request.
@@ -108,6 +111,8 @@ pub struct RequestView {
     /// The result, handed to the requester once, when their read executed
     /// the request.
     pub result: Option<Executed>,
+    /// What an approver signs for a signed approval.
+    pub challenge: Vec<u8>,
 }
 
 fn micros(t: Timestamp) -> i64 {
@@ -134,6 +139,13 @@ fn view(o: &ObjectRecord, d: &RequestDoc, result: Option<Executed>) -> RequestVi
         executable_at: d.executable_at.map(ts),
         error: d.error.clone(),
         result,
+        challenge: super::signing::challenge(
+            &o.tenant,
+            &o.id,
+            &d.key.to_string(),
+            &d.action,
+            &d.summary,
+        ),
     }
 }
 
@@ -260,6 +272,7 @@ impl Kms {
         caller: &Caller,
         id: &str,
         approve: bool,
+        signature: Option<&[u8]>,
     ) -> Result<RequestView> {
         let action = if approve {
             Action::ApprovalApprove
@@ -294,16 +307,33 @@ impl Kms {
             if d.approvals.iter().any(|v| v.principal == caller.principal) {
                 return Err(ServiceError::AlreadyExists { what: "approval" });
             }
+            let signed = match signature {
+                Some(sig) => {
+                    let challenge = view(&o, &d, None).challenge;
+                    self.verify_approval(&caller.tenant, &caller.principal, &challenge, sig)
+                        .await?;
+                    true
+                }
+                None if approve && quorum::needs_signature(&d.rule, &caller.principal) => {
+                    return Err(ServiceError::invalid(
+                        "signature",
+                        "the policy requires your approval to be signed with your approver key",
+                    ));
+                }
+                None => false,
+            };
+            op.detail("signed", signed);
             let vote = Vote {
                 principal: caller.principal.clone(),
                 at: micros(now),
+                signed,
             };
             if approve {
                 d.approvals.push(vote);
-                let votes: Vec<(String, Timestamp)> = d
+                let votes: Vec<(String, Timestamp, bool)> = d
                     .approvals
                     .iter()
-                    .map(|v| (v.principal.clone(), ts(v.at)))
+                    .map(|v| (v.principal.clone(), ts(v.at), v.signed))
                     .collect();
                 if let Some(met) = quorum::evaluate(&d.rule, &votes) {
                     d.state = RequestState::Approved;

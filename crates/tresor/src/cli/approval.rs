@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tresor_api::{ApprovalRequestResponse, ApprovalTasksResponse};
+use tresor_api::{ApprovalRequestResponse, ApprovalTasksResponse, B64};
+
+use super::approval_sign::sign_challenge;
 
 use crate::client::Client;
 use crate::exit::CliError;
@@ -22,7 +24,19 @@ pub enum ApprovalCmd {
     /// prints the result (once).
     Get { id: String },
     /// Approve a request.
-    Approve { id: String },
+    Approve {
+        id: String,
+        /// Sign the request's challenge with this private key (PKCS#8
+        /// PEM, Ed25519 or P-256), for groups that require signatures.
+        #[arg(long, value_name = "KEY.pem")]
+        sign_with: Option<PathBuf>,
+    },
+    /// Register your approval-signing public key (PEM `PUBLIC KEY`, e.g.
+    /// `openssl pkey -in key.pem -pubout`). Replacing one takes a tenant admin.
+    RegisterKey {
+        #[arg(long, value_name = "PUBLIC.pem")]
+        public_key: PathBuf,
+    },
     /// Deny a request (final).
     Deny { id: String },
 }
@@ -84,11 +98,33 @@ pub async fn run(cmd: ApprovalCmd, c: &Client, out: Output) -> Result<(), CliErr
             let v = c.get(&["v1", "requests", &id], &[]).await?;
             show(&v, out)
         }
-        ApprovalCmd::Approve { id } => {
-            let v = c
-                .post(&["v1", "approvals", &id, "approve"], &json!({}))
-                .await?;
+        ApprovalCmd::Approve { id, sign_with } => {
+            let body = match sign_with {
+                None => json!({}),
+                Some(file) => {
+                    let v = c.get(&["v1", "requests", &id], &[]).await?;
+                    let r: ApprovalRequestResponse = serde_json::from_value(v)
+                        .map_err(|e| CliError::usage(format!("unexpected answer: {e}")))?;
+                    let sig = sign_challenge(&file, &r.challenge.0)?;
+                    json!({ "signature": B64(sig) })
+                }
+            };
+            let v = c.post(&["v1", "approvals", &id, "approve"], &body).await?;
             show(&v, out)
+        }
+        ApprovalCmd::RegisterKey { public_key } => {
+            let pem = std::fs::read_to_string(&public_key).map_err(|e| {
+                CliError::usage(format!("cannot read {}: {e}", public_key.display()))
+            })?;
+            c.json(
+                Method::PUT,
+                &["v1", "approvers", "me", "key"],
+                &[],
+                Some(&json!({ "public_key": pem })),
+            )
+            .await?;
+            eprintln!("approver key registered");
+            Ok(())
         }
         ApprovalCmd::Deny { id } => {
             let v = c
@@ -101,7 +137,17 @@ pub async fn run(cmd: ApprovalCmd, c: &Client, out: Output) -> Result<(), CliErr
 
 fn show(v: &Value, out: Output) -> Result<(), CliError> {
     out.emit(v, |r: ApprovalRequestResponse| {
-        let approvals: Vec<String> = r.approvals.iter().map(|a| a.principal.clone()).collect();
+        let approvals: Vec<String> = r
+            .approvals
+            .iter()
+            .map(|a| {
+                if a.signed {
+                    format!("{} (signed)", a.principal)
+                } else {
+                    a.principal.clone()
+                }
+            })
+            .collect();
         fields(&[
             ("id", r.id.clone()),
             ("state", r.state.clone()),

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod alert;
 pub mod approval;
+mod approval_sign;
 pub mod audit;
 pub mod crypto;
 pub mod crypto_policy;
