@@ -193,6 +193,31 @@ pub enum Action {
     ApproverKeySet,
     CryptoPolicyGet,
     CryptoPolicySet,
+    /// Creating the first user (platform admin) of a new installation.
+    UserSetup,
+    UserCreate,
+    UserList,
+    UserGet,
+    UserUpdate,
+    UserDelete,
+    /// Setting a user's role in the caller's tenant.
+    UserRolesSet,
+    /// An admin setting a user's password.
+    UserPasswordReset,
+    /// A user changing their own password.
+    UserPasswordChange,
+    UserTotpEnroll,
+    UserTotpConfirm,
+    UserTotpDisable,
+    /// A password sign-in (success, refusal or lockout).
+    UserLogin,
+    /// The second factor of a sign-in (TOTP or recovery code).
+    UserMfaVerify,
+    UserLogout,
+    /// An account locked after repeated failures.
+    UserLockout,
+    SessionList,
+    SessionRevoke,
 }
 
 impl Action {
@@ -319,6 +344,24 @@ impl Action {
             ApproverKeySet => "approver_key.set",
             CryptoPolicyGet => "crypto_policy.get",
             CryptoPolicySet => "crypto_policy.set",
+            UserSetup => "user.setup",
+            UserCreate => "user.create",
+            UserList => "user.list",
+            UserGet => "user.get",
+            UserUpdate => "user.update",
+            UserDelete => "user.delete",
+            UserRolesSet => "user.roles_set",
+            UserPasswordReset => "user.password_reset",
+            UserPasswordChange => "user.password_change",
+            UserTotpEnroll => "user.totp_enroll",
+            UserTotpConfirm => "user.totp_confirm",
+            UserTotpDisable => "user.totp_disable",
+            UserLogin => "user.login",
+            UserMfaVerify => "user.mfa_verify",
+            UserLogout => "user.logout",
+            UserLockout => "user.lockout",
+            SessionList => "session.list",
+            SessionRevoke => "session.revoke",
         }
     }
 
@@ -395,6 +438,17 @@ impl Action {
             ApprovalRequest | ApprovalExecute => Some(Role::Readonly),
             ApprovalExpire => None,
             ApproverGroupSet | CryptoPolicySet => Some(Role::Admin),
+            // People: tenant admins see and assign roles in their tenant;
+            // accounts themselves (create, delete, passwords of others) are
+            // deployment-wide, so platform admins manage them.
+            UserList | UserGet | UserRolesSet => Some(Role::Admin),
+            UserCreate | UserUpdate | UserDelete | UserPasswordReset | UserSetup => None,
+            // One's own account and sessions.
+            UserPasswordChange | UserTotpEnroll | UserTotpConfirm | UserTotpDisable | UserLogin
+            | UserMfaVerify | UserLogout | UserLockout => Some(Role::Readonly),
+            // Own sessions; an admin's list and revoke cover their tenant's
+            // users (the service checks).
+            SessionList | SessionRevoke => Some(Role::Readonly),
         }
     }
 }

@@ -40,11 +40,17 @@ pub enum ObjectKind {
     ApproverKey,
     /// The tenant's crypto policy (one object, id `crypto-policy`).
     CryptoPolicy,
+    /// A person who signs in to the console (deployment-wide: kept under
+    /// the platform tenant, id = the user name).
+    User,
+    /// A signed-in session (platform tenant; id = SHA-256 of its token,
+    /// parent = the user name).
+    Session,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 15] = [
         ObjectKind::Container,
         ObjectKind::Order,
         ObjectKind::Consumer,
@@ -58,6 +64,8 @@ impl ObjectKind {
         ObjectKind::ApproverGroup,
         ObjectKind::ApproverKey,
         ObjectKind::CryptoPolicy,
+        ObjectKind::User,
+        ObjectKind::Session,
     ];
 
     /// Stored name.
@@ -76,6 +84,8 @@ impl ObjectKind {
             ObjectKind::ApproverGroup => "approver_group",
             ObjectKind::ApproverKey => "approver_key",
             ObjectKind::CryptoPolicy => "crypto_policy",
+            ObjectKind::User => "user",
+            ObjectKind::Session => "session",
         }
     }
 

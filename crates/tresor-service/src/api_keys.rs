@@ -238,7 +238,7 @@ impl Kms {
 
     /// Records a failed authentication (at most a bounded number per
     /// source and minute, see [`crate::auth_flood`]).
-    async fn audit_auth_failure(
+    pub(crate) async fn audit_auth_failure(
         &self,
         principal: &str,
         tenant: Option<&str>,

@@ -22,6 +22,8 @@ pub struct KmsConfig {
     /// Public base URL (no trailing slash): certificates issued by a CA
     /// carry CRL distribution point and AIA URLs under `{url}/pki/...`.
     pub pki_public_url: Option<String>,
+    /// Sign-in, sessions and two-factor settings.
+    pub people: crate::people::PeopleConfig,
 }
 
 impl Default for KmsConfig {
@@ -35,6 +37,7 @@ impl Default for KmsConfig {
             audit_checkpoint_algorithm: tresor_core::Algorithm::Ed25519,
             self_test_force_fail: None,
             pki_public_url: None,
+            people: crate::people::PeopleConfig::default(),
         }
     }
 }

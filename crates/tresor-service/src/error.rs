@@ -81,6 +81,12 @@ pub enum ServiceError {
     /// An approver tried to approve their own request.
     #[error("requesters cannot approve their own requests")]
     SelfApproval,
+    /// Too many failed sign-ins: the account is locked for a while.
+    #[error("the account is locked after repeated failed sign-ins; try again after {until}")]
+    AccountLocked { until: String },
+    /// The session must pass the second factor (or enrol one) first.
+    #[error("{0}")]
+    MfaRequired(&'static str),
 }
 
 /// Broad class of an error, for transports to pick a status code.
@@ -146,13 +152,17 @@ impl ServiceError {
             ServiceError::ApprovalPending { .. } => "approval_pending",
             ServiceError::SelfApproval => "self_approval",
             ServiceError::LimitReached(_) => "usage_limit",
+            ServiceError::AccountLocked { .. } => "account_locked",
+            ServiceError::MfaRequired(_) => "mfa_required",
         }
     }
 
     /// The error's class.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ServiceError::Unauthenticated => ErrorKind::Unauthenticated,
+            ServiceError::Unauthenticated
+            | ServiceError::AccountLocked { .. }
+            | ServiceError::MfaRequired(_) => ErrorKind::Unauthenticated,
             ServiceError::Forbidden { .. } | ServiceError::TenantForbidden { .. } => {
                 ErrorKind::Forbidden
             }

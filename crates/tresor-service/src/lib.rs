@@ -28,6 +28,7 @@ mod kmip_support;
 mod kms;
 mod lifecycle;
 mod op;
+pub mod people;
 pub mod pki;
 pub mod provider_registration;
 pub mod providers;

@@ -30,8 +30,8 @@ pub use containers::{
     CONTAINER_TYPES, ContainerFilter, ContainerInfo, ContainerSecret, MAX_CONTAINER_SECRETS,
     NewContainer,
 };
-pub(crate) use objects::from_body;
 pub use objects::{Target, object_id};
+pub(crate) use objects::{from_body, to_body};
 pub use orders::{NewOrder, ORDER_TYPES, OrderInfo, OrderMeta};
 pub use quotas::{Quotas, TenantQuotas};
 pub use stores::SecretStoreInfo;
