@@ -145,6 +145,7 @@ impl Conn {
                 let peer = PeerIdentity {
                     addr: self.addr,
                     client_cert_cn: None,
+                    tls: false,
                 };
                 self.serve(stream, peer, None).await;
             }
@@ -169,6 +170,7 @@ impl Conn {
                 let peer = PeerIdentity {
                     addr: self.addr,
                     client_cert_cn: tls::peer_common_name(session),
+                    tls: true,
                 };
                 let h2 = session.alpn_protocol() == Some(tls::ALPN_H2);
                 self.serve(stream, peer, Some(h2)).await;

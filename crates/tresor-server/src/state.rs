@@ -26,4 +26,6 @@ pub struct PeerIdentity {
     pub addr: SocketAddr,
     /// Subject CN of a client certificate the TLS layer verified, if any.
     pub client_cert_cn: Option<String>,
+    /// The connection is TLS (session cookies are then `Secure`).
+    pub tls: bool,
 }

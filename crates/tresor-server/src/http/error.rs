@@ -60,6 +60,16 @@ impl AppError {
         AppError::Service(ServiceError::Unauthenticated)
     }
 
+    /// 403 `csrf_failed`: a cookie-authenticated change without the
+    /// session's CSRF token.
+    pub fn csrf() -> Self {
+        Self::http(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "state-changing requests with a session cookie need the x-csrf-token header",
+        )
+    }
+
     /// 413 `payload_too_large` for a request body over the server limit.
     pub fn body_too_large() -> Self {
         Self::http(

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
 use tresor_core::RequestId;
 use tresor_service::{Caller, RequestMeta};
 
@@ -19,6 +20,13 @@ use crate::state::{AppState, PeerIdentity};
 
 /// Selects the tenant a call acts in.
 pub const TENANT_HEADER: &str = "x-tresor-tenant";
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "tresor_session";
+/// Carries the session's CSRF token on state-changing cookie-authenticated
+/// calls.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Session tokens start with this.
+pub const SESSION_TOKEN_PREFIX: &str = "tses_";
 
 /// A JSON request body (`application/json` or `application/*+json`), or a
 /// JSON response.
@@ -181,8 +189,21 @@ pub(crate) fn source(parts: &Parts) -> Option<String> {
         .map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
+/// The session token from the `Cookie` header, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
 /// `Authorization: Bearer <token>` → the token; `Err` for another scheme.
-fn bearer(headers: &HeaderMap) -> Option<Result<&str, AppError>> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<Result<&str, AppError>> {
     let value = headers.get(header::AUTHORIZATION)?;
     let Ok(text) = value.to_str() else {
         return Some(Err(AppError::unauthenticated()));
@@ -213,7 +234,30 @@ impl FromRequestParts<AppState> for Auth {
             source: source(parts),
         };
         if let Some(token) = bearer(&parts.headers) {
-            let caller = state.kms.authenticate_token(token?, tenant, meta).await?;
+            let token = token?;
+            // A session token works as a bearer token too (scripts, the
+            // CLI): not ambient, so no CSRF check.
+            if token.starts_with(SESSION_TOKEN_PREFIX) {
+                let (caller, _) = state.kms.session_caller(token, tenant, meta).await?;
+                return Ok(Auth(caller));
+            }
+            let caller = state.kms.authenticate_token(token, tenant, meta).await?;
+            return Ok(Auth(caller));
+        }
+        if let Some(token) = session_cookie(&parts.headers) {
+            let (caller, view) = state.kms.session_caller(token, tenant, meta).await?;
+            // The browser sends cookies on its own: a state-changing call
+            // must also carry the session's CSRF token in a header.
+            if !parts.method.is_safe() {
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .map(|v| v.as_bytes())
+                    .unwrap_or_default();
+                if view.csrf.is_empty() || !bool::from(sent.ct_eq(view.csrf.as_bytes())) {
+                    return Err(AppError::csrf());
+                }
+            }
             return Ok(Auth(caller));
         }
         let cn = parts

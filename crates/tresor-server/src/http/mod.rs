@@ -20,6 +20,7 @@ mod kmip;
 mod lifecycle;
 pub mod openapi;
 mod ops;
+pub mod people;
 mod pki;
 mod pki_p12;
 mod pki_public;
@@ -242,6 +243,7 @@ pub fn app(state: AppState) -> Router {
         .merge(secrets)
         .merge(docs)
         .merge(pki_public::routes())
+        .merge(people::routes())
         .merge(barbican::routes())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

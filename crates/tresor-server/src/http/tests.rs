@@ -194,7 +194,8 @@ async fn every_listed_route_is_routed() {
             .replace("{key}", "alias:some-key")
             .replace("{n}", "1")
             .replace("{id}", "some-id")
-            .replace("{subject_cn}", "some-cn");
+            .replace("{subject_cn}", "some-cn")
+            .replace("{name}", "some-user");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let req = Request::builder()
             .method(method.clone())
@@ -349,6 +350,7 @@ async fn client_certificates_authenticate_through_the_service() {
         req.extensions_mut().insert(crate::state::PeerIdentity {
             addr: "192.0.2.7:4433".parse().unwrap(),
             client_cert_cn: cn.map(str::to_owned),
+            tls: true,
         });
         req
     };

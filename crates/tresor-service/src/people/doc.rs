@@ -119,7 +119,9 @@ pub(crate) fn with_body<T: Serialize>(
 
 /// Validates a user name: 1-64 of `a-z 0-9 . _ - @`, starting alphanumeric.
 pub(crate) fn check_user_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
+    // `me` names the caller in routes.
+    let ok = name != "me"
+        && !name.is_empty()
         && name.len() <= 64
         && name
             .chars()
