@@ -162,6 +162,9 @@ pub struct Config {
     /// Alert thresholds and notifications (`[alerts]`, or
     /// `TRESOR_ALERTS_JSON`; see [`crate::alerts_runtime`]).
     pub alerts: crate::alerts_runtime::AlertsConfig,
+    /// Sign-in, session and two-factor settings (`[people]`, or
+    /// `TRESOR_PEOPLE_JSON`).
+    pub people: crate::people_config::PeopleSettings,
     /// In-process caches (key metadata, versions, credentials, parsed
     /// keys) on (default) or off.
     pub cache_enabled: bool,
@@ -263,6 +266,7 @@ impl Config {
             providers: Default::default(),
             audit_sinks: Vec::new(),
             alerts: Default::default(),
+            people: Default::default(),
             cache_enabled: true,
             cache_ttl_seconds: 600,
             cache_max_entries: 100_000,

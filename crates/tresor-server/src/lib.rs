@@ -5,6 +5,7 @@
 pub mod alerts_email;
 pub mod alerts_runtime;
 pub mod config;
+pub mod console;
 pub mod discovery_probe;
 mod evidence_runtime;
 pub mod hsm_root;
@@ -14,6 +15,7 @@ mod leader;
 mod listener;
 pub mod logging;
 pub mod metrics;
+pub mod people_config;
 pub mod provider_factory;
 pub mod providers_config;
 pub mod runtime;

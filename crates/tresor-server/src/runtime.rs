@@ -317,6 +317,7 @@ async fn build(
             audit_checkpoint_algorithm: config.audit_checkpoint_algorithm,
             self_test_force_fail: crate::evidence_runtime::forced_failure(),
             pki_public_url: config.public_url.clone(),
+            people: config.people.to_service(),
             ..KmsConfig::default()
         },
         Some(observer),

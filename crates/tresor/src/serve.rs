@@ -56,20 +56,27 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let server = start(config)
         .await
         .map_err(|e| CliError::other(format!("cannot start: {e}")))?;
-    print!("{}", banner(&server, dev));
+    let setup = server.kms().setup_needed().await.unwrap_or(false);
+    print!("{}", banner(&server, dev, setup));
     let _ = std::io::stdout().flush();
     server.wait().await;
     Ok(())
 }
 
 /// The text printed once the server listens.
-pub fn banner(s: &RunningServer, dev: bool) -> String {
+/// `setup`: no user exists yet, so the console offers set-up.
+pub fn banner(s: &RunningServer, dev: bool, setup: bool) -> String {
     let url = s.url();
     let mut b = format!("Tresor {} is running at {url}\n", env!("CARGO_PKG_VERSION"));
     b.push_str(&format!("  API docs (Swagger UI): {url}/v1/docs\n"));
-    b.push_str(&format!(
-        "  Web console:           {url}/ui/ (coming soon)\n"
-    ));
+    b.push_str(&format!("  Web console:           {url}/ui/\n"));
+    if setup {
+        b.push_str(
+            "                         no user yet: open it to create the first administrator\n",
+        );
+    } else {
+        b.push_str("                         sign in with your user name and password\n");
+    }
     b.push_str(&format!(
         "  Data directory:        {}\n",
         s.data_dir.display()

@@ -94,6 +94,8 @@ pub struct ConfigLayer {
     pub audit_sinks: Option<Vec<crate::siem::config::SinkConfig>>,
     /// The `[alerts]` table / `TRESOR_ALERTS_JSON`.
     pub alerts: Option<crate::alerts_runtime::AlertsConfig>,
+    /// The `[people]` table / `TRESOR_PEOPLE_JSON`.
+    pub people: Option<crate::people_config::PeopleSettings>,
     pub cache_enabled: Option<bool>,
     pub cache_ttl_seconds: Option<u64>,
     pub cache_max_entries: Option<u64>,
@@ -121,6 +123,12 @@ impl ConfigLayer {
         for (name, value) in &table {
             if name == "audit_sink" {
                 layer.audit_sinks = Some(crate::siem::config::from_toml(value, &source)?);
+                continue;
+            }
+            if name == "people" {
+                layer.people = Some(crate::people_config::PeopleSettings::from_toml(
+                    value, &source,
+                )?);
                 continue;
             }
             if name == "alerts" {
@@ -167,6 +175,9 @@ impl ConfigLayer {
         }
         if let Some(json) = env("TRESOR_AUDIT_SINKS_JSON").filter(|v| !v.trim().is_empty()) {
             layer.audit_sinks = Some(crate::siem::config::from_json(&json)?);
+        }
+        if let Some(json) = env("TRESOR_PEOPLE_JSON").filter(|v| !v.trim().is_empty()) {
+            layer.people = Some(crate::people_config::PeopleSettings::from_json(&json)?);
         }
         if let Some(json) = env("TRESOR_ALERTS_JSON").filter(|v| !v.trim().is_empty()) {
             layer.alerts = Some(crate::alerts_runtime::AlertsConfig::from_json(&json)?);
@@ -394,6 +405,7 @@ impl ConfigLayer {
             dev: over.dev.or(self.dev),
             audit_sinks: over.audit_sinks.or(self.audit_sinks),
             alerts: over.alerts.or(self.alerts),
+            people: over.people.or(self.people),
             cache_enabled: over.cache_enabled.or(self.cache_enabled),
             cache_ttl_seconds: over.cache_ttl_seconds.or(self.cache_ttl_seconds),
             cache_max_entries: over.cache_max_entries.or(self.cache_max_entries),
@@ -474,6 +486,7 @@ impl ConfigLayer {
             providers: Default::default(),
             audit_sinks: self.audit_sinks.unwrap_or_default(),
             alerts: self.alerts.unwrap_or_default(),
+            people: self.people.unwrap_or_default(),
             cache_enabled: self.cache_enabled.unwrap_or(defaults.cache_enabled),
             cache_ttl_seconds: self.cache_ttl_seconds.unwrap_or(defaults.cache_ttl_seconds),
             cache_max_entries: self.cache_max_entries.unwrap_or(defaults.cache_max_entries),

@@ -244,6 +244,7 @@ pub fn app(state: AppState) -> Router {
         .merge(docs)
         .merge(pki_public::routes())
         .merge(people::routes())
+        .merge(crate::console::routes())
         .merge(barbican::routes())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

@@ -17,7 +17,7 @@ mod totp;
 mod users;
 
 pub use config::PeopleConfig;
-pub use login::{LoginResult, SessionView};
+pub use login::{LoginResult, SessionState, SessionView};
 pub use passwords::check_password_policy;
 pub use totp::TotpEnrolment;
 pub use users::{NewUser, User, UserUpdate};

@@ -1,0 +1,120 @@
+//! The dashboard: keys by state, algorithm and provider, pending approvals,
+//! open alerts, expiring keys and the latest audit records.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use tresor_core::{Action, AuditFilter, KeyFilter, PageRequest};
+
+use super::layout::{badge, page, when};
+use super::session::{Signed, html};
+use crate::state::AppState;
+
+/// Keys counted for the dashboard (a sample of the tenant beyond this).
+const COUNT_LIMIT: u32 = 1000;
+
+pub async fn show(State(s): State<AppState>, p: Signed) -> Response {
+    let ctx = &p.ctx;
+    let c = &ctx.caller;
+    let keys = if ctx.may(Action::KeyList) {
+        s.kms
+            .list_keys(
+                c,
+                KeyFilter::default(),
+                PageRequest {
+                    after: None,
+                    limit: COUNT_LIMIT,
+                },
+            )
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_alg: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_provider: BTreeMap<String, usize> = BTreeMap::new();
+    for k in &keys {
+        *by_state.entry(k.state.as_str()).or_default() += 1;
+        *by_alg.entry(k.algorithm.as_str()).or_default() += 1;
+        *by_provider.entry(k.provider.to_string()).or_default() += 1;
+    }
+    let now = s.kms.now();
+    let soon = now.plus_seconds(30 * 86_400);
+    let expiring: Vec<_> = keys
+        .iter()
+        .filter(|k| {
+            k.destroy_at.is_some_and(|t| t <= soon) || k.next_rotation_at.is_some_and(|t| t <= soon)
+        })
+        .take(10)
+        .collect();
+    let tasks = s.kms.approval_tasks(c).await.map(|t| t.len()).unwrap_or(0);
+    let alerts = s
+        .kms
+        .list_alerts(c, true, 100)
+        .await
+        .map(|a| a.len())
+        .unwrap_or(0);
+    let audit = if ctx.may(Action::AuditList) {
+        s.kms
+            .list_audit(
+                c,
+                AuditFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let body = html! {
+        div.grid {
+            div.stat { b data-testid="key-count" { (keys.len()) } span { "keys" } }
+            div.stat { b { (by_state.get("active").copied().unwrap_or(0)) } span { "active" } }
+            div.stat { b { (tasks) } span { a href="/ui/approvals" { "approvals waiting for you" } } }
+            div.stat { b { (alerts) } span { "open alerts" } }
+        }
+        div.grid {
+            div.panel {
+                h2 { "By state" }
+                @if by_state.is_empty() { p.empty { "No keys yet." } }
+                @for (st, n) in &by_state { div { (badge(st)) " " (n) } }
+            }
+            div.panel {
+                h2 { "By algorithm" }
+                @for (a, n) in &by_alg { div { code { (a) } " " (n) } }
+            }
+            div.panel {
+                h2 { "By provider" }
+                @for (pr, n) in &by_provider { div { code { (pr) } " " (n) } }
+            }
+        }
+        div.panel {
+            h2 { "Due within 30 days (rotation or destruction)" }
+            @if expiring.is_empty() { p.empty { "Nothing due." } }
+            @else {
+                ul { @for k in &expiring { li { a href=(format!("/ui/keys/{}", k.id)) { (k.alias.as_ref().map_or(k.id.to_string(), |a| a.to_string())) } } } }
+            }
+        }
+        @if !audit.is_empty() {
+            div.panel {
+                h2 { "Recent activity" }
+                div.table-wrap { table {
+                    thead { tr { th { "Time" } th { "Who" } th { "Action" } th { "Outcome" } } }
+                    tbody { @for r in &audit { tr {
+                        td { (when(r.event.time)) }
+                        td.mono { (r.event.principal) }
+                        td { code { (r.event.action) } }
+                        td { (badge(r.event.outcome.as_str())) }
+                    } } }
+                } }
+            }
+        }
+    };
+    html(page(ctx, "/ui/", "Dashboard", None, body)).into_response()
+}
