@@ -130,6 +130,7 @@ try {
   await page.click("main button[type=submit]");
   await page.waitForURL(/\/ui\/keys\/[0-9a-f-]+\?done=created$/);
   check((await page.locator("[data-testid=primary-version]").innerText()).trim() === "1", "version 1");
+  const keyId = (await page.locator("[data-testid=key-id]").innerText()).trim();
   await page.goto(`${base}/ui/keys`);
   check((await page.locator("[data-testid=key-table]").innerText()).includes("payments-db"), "key listed");
   await shot("06-keys");
@@ -173,8 +174,22 @@ try {
   await page.click("[data-testid=switch-tenant]");
   await page.goto(`${base}/ui/keys`);
   check((await text()).includes("payments-db"), "back in default");
-  await page.goto(`${base}/ui/approvals`);
-  await shot("11-approvals");
+  // Dual control: over REST with the session cookie (and its CSRF header),
+  // rotating payments-db now needs the reader's approval.
+  const adminCsrf = await page.locator("input[name=csrf]").first().inputValue();
+  const policy = {
+    manage: { any_of: [{ all_of: [{ required: 1, approvers: ["user:reader"] }] }] },
+  };
+  const noHeader = await page.request.put(`${base}/v1/keys/${keyId}/policy`, { data: policy });
+  check(noHeader.status() === 403, `cookie call without CSRF header refused (got ${noHeader.status()})`);
+  const put = await page.request.put(`${base}/v1/keys/${keyId}/policy`, {
+    data: policy,
+    headers: { "x-csrf-token": adminCsrf },
+  });
+  check(put.status() === 200, `policy set (got ${put.status()}: ${await put.text()})`);
+  await page.goto(`${base}/ui/keys/${keyId}`);
+  await page.click("[data-testid=rotate]");
+  check((await text()).includes("Approval required"), "rotation parked for approval");
   await page.goto(`${base}/ui/`);
   await shot("12-dashboard");
   await logout();
@@ -196,6 +211,15 @@ try {
     maxRedirects: 0,
   });
   check(noCsrf.status() === 403 || noCsrf.status() === 422, `post without CSRF refused (got ${noCsrf.status()})`);
+  // The reader's inbox: approving needs the password again.
+  await page.goto(`${base}/ui/approvals`);
+  check((await text()).includes("rotate (manage)"), "the rotation waits in the reader's inbox");
+  await shot("11-approvals");
+  await page.fill("input[name=password]", READER_PW);
+  await page.click("button[value=approve]");
+  check((await text()).includes("is now executed"), "approved and executed");
+  check((await page.locator("[data-testid=no-tasks]").count()) === 1, "inbox empty afterwards");
+
   // The session cookie is HttpOnly and SameSite=Strict.
   const cookie = (await context.cookies()).find((c) => c.name === "tresor_session");
   check(cookie && cookie.httpOnly && cookie.sameSite === "Strict", "session cookie flags");

@@ -190,3 +190,13 @@ pub struct TotpConfirmRequest {
 pub struct RecoveryCodesResponse {
     pub recovery_codes: Vec<String>,
 }
+
+/// `POST /v1/auth/reauth`: prove the session's user again (before approving).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthRequest {
+    pub password: String,
+    /// A TOTP or recovery code, for accounts with two-factor.
+    #[serde(default)]
+    pub totp: Option<String>,
+}

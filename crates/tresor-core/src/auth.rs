@@ -213,6 +213,8 @@ pub enum Action {
     UserLogin,
     /// The second factor of a sign-in (TOTP or recovery code).
     UserMfaVerify,
+    /// Proving one's identity again in a session (before approving).
+    UserReauth,
     UserLogout,
     /// An account locked after repeated failures.
     UserLockout,
@@ -358,6 +360,7 @@ impl Action {
             UserTotpDisable => "user.totp_disable",
             UserLogin => "user.login",
             UserMfaVerify => "user.mfa_verify",
+            UserReauth => "user.reauth",
             UserLogout => "user.logout",
             UserLockout => "user.lockout",
             SessionList => "session.list",
@@ -445,7 +448,7 @@ impl Action {
             UserCreate | UserUpdate | UserDelete | UserPasswordReset | UserSetup => None,
             // One's own account and sessions.
             UserPasswordChange | UserTotpEnroll | UserTotpConfirm | UserTotpDisable | UserLogin
-            | UserMfaVerify | UserLogout | UserLockout => Some(Role::Readonly),
+            | UserMfaVerify | UserReauth | UserLogout | UserLockout => Some(Role::Readonly),
             // Own sessions; an admin's list and revoke cover their tenant's
             // users (the service checks).
             SessionList | SessionRevoke => Some(Role::Readonly),
@@ -474,6 +477,10 @@ pub struct Caller {
     pub request_id: RequestId,
     /// Network source, when known.
     pub source: Option<String>,
+    /// When a person signed in through a session last proved who they are
+    /// (password, plus the second factor when enrolled); `None` for
+    /// machine credentials (API keys, certificates).
+    pub auth_time: Option<Timestamp>,
 }
 
 impl Caller {
@@ -486,6 +493,7 @@ impl Caller {
             platform_admin: true,
             request_id: RequestId::generate(),
             source: None,
+            auth_time: None,
         }
     }
 

@@ -161,6 +161,7 @@ impl Identity {
             Identity::Certificate(cn) => kms.authenticate_certificate(cn, None, meta).await.ok(),
             #[cfg(test)]
             Identity::Fixed(c) => Some(Caller {
+                auth_time: None,
                 request_id: meta.request_id,
                 ..c.clone()
             }),
@@ -318,6 +319,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let kms = kms(dir.path()).await;
         let caller = Caller {
+            auth_time: None,
             principal: "cert:test".into(),
             tenant: TenantId::default_tenant(),
             role: Role::User,

@@ -27,6 +27,9 @@ pub struct PeopleSettings {
     pub password_min_length: Option<usize>,
     /// The issuer name authenticator apps show (default "Tresor").
     pub totp_issuer: Option<String>,
+    /// Approvers must have entered their password (and code) this recently
+    /// (minutes, default 15, 1-1440).
+    pub approver_reauth_minutes: Option<u64>,
 }
 
 fn bad(m: impl Into<String>) -> ConfigError {
@@ -80,6 +83,12 @@ impl PeopleSettings {
         range(self.lockout_threshold, "lockout_threshold", 3, 100)?;
         range(self.lockout_minutes, "lockout_minutes", 1, 1440)?;
         range(self.password_min_length, "password_min_length", 8, 128)?;
+        range(
+            self.approver_reauth_minutes,
+            "approver_reauth_minutes",
+            1,
+            1440,
+        )?;
         if let Some(i) = &self.totp_issuer
             && (i.is_empty() || i.len() > 64 || i.contains(':') || i.chars().any(char::is_control))
         {
@@ -108,6 +117,9 @@ impl PeopleSettings {
             lockout_secs: self.lockout_minutes.map_or(d.lockout_secs, |m| m * 60),
             password_min_length: self.password_min_length.unwrap_or(d.password_min_length),
             totp_issuer: self.totp_issuer.clone().unwrap_or(d.totp_issuer),
+            approver_reauth_secs: self
+                .approver_reauth_minutes
+                .map_or(d.approver_reauth_secs, |m| m * 60),
         }
     }
 }

@@ -212,6 +212,7 @@ impl Kms {
         meta: RequestMeta,
     ) -> Result<Caller> {
         let mut caller = Caller {
+            auth_time: None,
             principal,
             tenant: own,
             role,

@@ -87,6 +87,11 @@ pub enum ServiceError {
     /// The session must pass the second factor (or enrol one) first.
     #[error("{0}")]
     MfaRequired(&'static str),
+    /// Approving needs a recent proof of identity in this session.
+    #[error(
+        "approving needs a recent sign-in: re-enter your password (and authenticator code) first"
+    )]
+    ReauthRequired,
 }
 
 /// Broad class of an error, for transports to pick a status code.
@@ -154,6 +159,7 @@ impl ServiceError {
             ServiceError::LimitReached(_) => "usage_limit",
             ServiceError::AccountLocked { .. } => "account_locked",
             ServiceError::MfaRequired(_) => "mfa_required",
+            ServiceError::ReauthRequired => "reauth_required",
         }
     }
 
@@ -162,7 +168,8 @@ impl ServiceError {
         match self {
             ServiceError::Unauthenticated
             | ServiceError::AccountLocked { .. }
-            | ServiceError::MfaRequired(_) => ErrorKind::Unauthenticated,
+            | ServiceError::MfaRequired(_)
+            | ServiceError::ReauthRequired => ErrorKind::Unauthenticated,
             ServiceError::Forbidden { .. } | ServiceError::TenantForbidden { .. } => {
                 ErrorKind::Forbidden
             }

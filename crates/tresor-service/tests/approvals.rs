@@ -20,6 +20,7 @@ use tresor_service::{KeyRef, ServiceError, verify_store_chain};
 
 fn person(name: &str, role: Role) -> Caller {
     Caller {
+        auth_time: None,
         principal: format!("user:{name}"),
         tenant: TenantId::default_tenant(),
         role,

@@ -350,3 +350,89 @@ async fn sessions_time_out_switch_tenants_and_can_be_revoked() {
     let report = tresor_service::verify_store_chain(&h.store).await.unwrap();
     assert!(report.error.is_none(), "{report:?}");
 }
+
+#[tokio::test]
+async fn approvers_must_have_signed_in_recently() {
+    use tresor_service::approvals::{Alternative, KeyPolicy, QuorumGroup, Rule};
+    use tresor_service::types::KeySpec;
+    let h = harness().await;
+    let root = h.kms.setup_first_admin("root", PW, meta()).await.unwrap();
+    let (admin, _) = h
+        .kms
+        .session_caller(&root.token, None, meta())
+        .await
+        .unwrap();
+    h.kms
+        .create_user(
+            &admin,
+            NewUser {
+                name: "bob".into(),
+                display_name: None,
+                password: Zeroizing::new(PW.into()),
+                platform_admin: false,
+                roles: BTreeMap::from([("default".into(), Role::Readonly)]),
+            },
+        )
+        .await
+        .unwrap();
+    let key = h
+        .kms
+        .create_key(&admin, KeySpec::new(tresor_core::Algorithm::Aes256Gcm))
+        .await
+        .unwrap();
+    let key = tresor_service::KeyRef::Id(key.key.id);
+    let policy = KeyPolicy {
+        manage: Some(Rule {
+            any_of: vec![Alternative {
+                all_of: vec![QuorumGroup {
+                    name: String::new(),
+                    required: 1,
+                    approvers: vec!["user:bob".into()],
+                    timelock_secs: 0,
+                    timeout_secs: 86_400,
+                    require_signature: false,
+                }],
+            }],
+        }),
+        ..Default::default()
+    };
+    h.kms.set_key_policy(&admin, &key, policy).await.unwrap();
+    let id = match h.kms.rotate_key(&admin, &key, None).await.unwrap_err() {
+        ServiceError::ApprovalPending { request, .. } => request,
+        e => panic!("{e:?}"),
+    };
+    let bob = h.kms.login("bob", PW, None, meta()).await.unwrap();
+    // Twenty minutes later (the session kept alive), the sign-in is too old.
+    for _ in 0..2 {
+        h.clock.advance_seconds(10 * 60);
+        h.kms
+            .session_caller(&bob.token, None, meta())
+            .await
+            .unwrap();
+    }
+    let (b, _) = h
+        .kms
+        .session_caller(&bob.token, None, meta())
+        .await
+        .unwrap();
+    let e = h.kms.answer_request(&b, &id, true, None).await.unwrap_err();
+    assert!(matches!(e, ServiceError::ReauthRequired), "{e:?}");
+    assert!(
+        h.kms
+            .reauthenticate(&bob.token, "wrong-password-123", None, meta())
+            .await
+            .is_err()
+    );
+    h.kms
+        .reauthenticate(&bob.token, PW, None, meta())
+        .await
+        .unwrap();
+    let (b, _) = h
+        .kms
+        .session_caller(&bob.token, None, meta())
+        .await
+        .unwrap();
+    let v = h.kms.answer_request(&b, &id, true, None).await.unwrap();
+    assert_eq!(v.state.as_str(), "executed");
+    assert!(!audit(&h, "user.reauth").await.is_empty());
+}

@@ -15,6 +15,7 @@ use tresor_service::secrets::{
 
 fn who(name: &str, role: Role) -> Caller {
     Caller {
+        auth_time: None,
         principal: name.into(),
         ..caller(role, false)
     }

@@ -44,6 +44,7 @@ pub async fn harness() -> Harness {
 
 pub fn caller(role: Role) -> Caller {
     Caller {
+        auth_time: None,
         principal: format!("test:{role}"),
         tenant: TenantId::default_tenant(),
         role,

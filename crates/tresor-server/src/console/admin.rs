@@ -54,9 +54,18 @@ pub async fn approvals(State(s): State<AppState>, p: Signed, Query(q): Query<Don
                     dt { "Approvals so far" } dd { (t.approvals.len()) }
                     dt { "Expires" } dd { (when(t.expires_at)) }
                 }
-                div.actions {
-                    form.inline method="post" action=(format!("/ui/approvals/{}/approve", t.id)) { (csrf(ctx)) button type="submit" { "Approve" } }
-                    form.inline method="post" action=(format!("/ui/approvals/{}/deny", t.id)) { (csrf(ctx)) button.danger type="submit" { "Deny" } }
+                form method="post" action=(format!("/ui/approvals/{}/answer", t.id)) {
+                    (csrf(ctx))
+                    p.hint { "Confirm it is you: approving needs your password (and authenticator code) within the last "
+                        (s.kms.config().people.approver_reauth_secs / 60) " minutes." }
+                    div.filters {
+                        label { "Password" br; input type="password" name="password" autocomplete="current-password"; }
+                        label { "Authenticator code (if enrolled)" br; input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"; }
+                    }
+                    div.actions {
+                        button type="submit" name="answer" value="approve" { "Approve" }
+                        button.danger type="submit" name="answer" value="deny" { "Deny" }
+                    }
                 }
             }
         }
@@ -71,25 +80,44 @@ pub async fn approvals(State(s): State<AppState>, p: Signed, Query(q): Query<Don
     .into_response()
 }
 
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    csrf: String,
+    answer: String,
+    #[serde(default)]
+    password: zeroize::Zeroizing<String>,
+    #[serde(default)]
+    code: String,
+}
+
 pub async fn answer(
     State(s): State<AppState>,
     p: Signed,
-    Path((id, answer)): Path<(String, String)>,
-    Form(f): Form<CsrfForm>,
+    Path(id): Path<String>,
+    Form(f): Form<AnswerForm>,
 ) -> Response {
     if let Some(r) = check_csrf(&p.ctx, &f.csrf) {
         return r;
     }
-    let approve = match answer.as_str() {
+    let approve = match f.answer.as_str() {
         "approve" => true,
         "deny" => false,
         _ => return Redirect::to("/ui/approvals").into_response(),
     };
-    match s
-        .kms
-        .answer_request(&p.ctx.caller, &id, approve, None)
-        .await
-    {
+    let result = async {
+        let mut caller = p.ctx.caller.clone();
+        if !f.password.is_empty() {
+            let code = Some(f.code.trim()).filter(|c| !c.is_empty());
+            let v = s
+                .kms
+                .reauthenticate(&p.token, &f.password, code, p.meta.clone())
+                .await?;
+            caller.auth_time = Some(v.auth_at);
+        }
+        s.kms.answer_request(&caller, &id, approve, None).await
+    }
+    .await;
+    match result {
         Ok(v) => Redirect::to(&format!(
             "/ui/approvals?done={}",
             urlencode(&format!("Request {} is now {}.", v.id, v.state.as_str()))

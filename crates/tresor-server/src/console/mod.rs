@@ -49,7 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/audit", get(audit::list))
         .route("/ui/audit/verify", post(audit::verify))
         .route("/ui/approvals", get(admin::approvals))
-        .route("/ui/approvals/{id}/{answer}", post(admin::answer))
+        .route("/ui/approvals/{id}/answer", post(admin::answer))
         .route("/ui/users", get(users::list).post(users::create))
         .route("/ui/users/{name}/role", post(users::set_role))
         .route("/ui/users/{name}/update", post(users::update))

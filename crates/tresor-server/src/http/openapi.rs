@@ -24,6 +24,7 @@ pub const ANONYMOUS_ROUTES: &[(&str, &str)] = &[
 pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/auth/mfa"),
     ("post", "/v1/auth/logout"),
+    ("post", "/v1/auth/reauth"),
     ("get", "/v1/auth/me"),
     ("put", "/v1/auth/tenant"),
     ("get", "/v1/users"),
@@ -162,6 +163,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     paths(
         ops::healthz, ops::readyz, ops::metrics,
         people::setup_status, people::setup, people::login, people::mfa, people::logout,
+        people::reauth,
         people::me, people::switch_tenant, people::list_users, people::create_user,
         people::get_user, people::update_user, people::delete_user, people::set_role,
         people::reset_password, people::change_password, people::enroll_totp,

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/mfa", post(mfa))
         .route("/v1/auth/logout", post(logout))
+        .route("/v1/auth/reauth", post(reauth))
         .route("/v1/auth/me", get(me))
         .route("/v1/auth/tenant", put(switch_tenant))
         .route("/v1/users", get(list_users).post(create_user))
@@ -233,6 +234,22 @@ pub async fn mfa(
     Json(r): Json<api::MfaRequest>,
 ) -> Result<Json<api::SessionResponse>, AppError> {
     let v = s.kms.verify_mfa(&t.token, &r.code, t.meta.meta).await?;
+    Ok(Json(session_response(v)))
+}
+
+#[utoipa::path(post, path = "/v1/auth/reauth", tag = "people", request_body = api::ReauthRequest,
+    responses((status = 200, description = "Proved again; approvals are accepted for the next minutes", body = api::SessionResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn reauth(
+    State(s): State<AppState>,
+    t: SessionToken,
+    Json(r): Json<api::ReauthRequest>,
+) -> Result<Json<api::SessionResponse>, AppError> {
+    let pw = Zeroizing::new(r.password);
+    let v = s
+        .kms
+        .reauthenticate(&t.token, &pw, r.totp.as_deref(), t.meta.meta)
+        .await?;
     Ok(Json(session_response(v)))
 }
 

@@ -299,6 +299,17 @@ impl Kms {
             if d.requester == caller.principal {
                 return Err(ServiceError::SelfApproval);
             }
+            // People approve only shortly after proving who they are (a
+            // stolen session alone is not enough); machine credentials
+            // carry no session.
+            let window =
+                i64::try_from(self.config().people.approver_reauth_secs).unwrap_or(i64::MAX / 2);
+            if caller
+                .auth_time
+                .is_some_and(|t| t.plus_seconds(window) < now)
+            {
+                return Err(ServiceError::ReauthRequired);
+            }
             if !quorum::is_approver(&d.rule, &caller.principal) {
                 return Err(ServiceError::Forbidden {
                     action: action.as_str(),
@@ -512,6 +523,7 @@ impl Kms {
         let pending: PendingOp = serde_json::from_slice(params.expose())
             .map_err(|_| ServiceError::Internal("request params"))?;
         let requester = Caller {
+            auth_time: None,
             principal: d.requester.clone(),
             tenant: o.tenant.clone(),
             role: d.role,

@@ -192,6 +192,7 @@ impl Kms {
         }
         op.detail("policy", "tenant default");
         let owner = Caller {
+            auth_time: None,
             principal: op.principal.clone(),
             ..Caller::system(key.tenant.clone())
         };

@@ -19,6 +19,9 @@ pub struct PeopleConfig {
     pub password_min_length: usize,
     /// The issuer shown in authenticator apps.
     pub totp_issuer: String,
+    /// A person approving a dual-control request must have proved who they
+    /// are (password, plus TOTP when enrolled) this recently (default 15 min).
+    pub approver_reauth_secs: u64,
 }
 
 impl Default for PeopleConfig {
@@ -32,6 +35,7 @@ impl Default for PeopleConfig {
             lockout_secs: 15 * 60,
             password_min_length: 12,
             totp_issuer: "Tresor".to_owned(),
+            approver_reauth_secs: 15 * 60,
         }
     }
 }

@@ -83,6 +83,7 @@ pub struct LoginResult {
 /// The caller that signs in as `name`, for the audit record.
 fn login_caller(name: &str, meta: &RequestMeta) -> Caller {
     Caller {
+        auth_time: None,
         principal: format!("{USER_PRINCIPAL}{name}"),
         tenant: platform(),
         role: Role::Readonly,
@@ -446,6 +447,73 @@ impl Kms {
             .await?;
             let mut so = so.clone();
             so.revision += 1;
+            Ok(self.session_view(&so, &s, &u))
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
+    /// Proves the session's user again (password, plus a TOTP or recovery
+    /// code when the account has one), e.g. right before approving a
+    /// dual-control request. Failures count towards the lockout.
+    pub async fn reauthenticate(
+        &self,
+        token: &str,
+        password: &str,
+        code: Option<&str>,
+        meta: RequestMeta,
+    ) -> Result<SessionView> {
+        let (so, mut s, uo, mut u) = self.live_session(token, &meta).await?;
+        let caller = login_caller(&s.user, &meta);
+        let (mut op, allowed) = self.begin(&caller, Action::UserReauth);
+        op.object(&s.user);
+        let result = async {
+            allowed?;
+            let now = self.now();
+            if let Some(until) = u.locked_until.filter(|t| *t > micros(now)) {
+                return Err(ServiceError::AccountLocked {
+                    until: Timestamp::from_unix_micros(until).to_rfc3339(),
+                });
+            }
+            if !verify_password(password, &u.password_hash) {
+                op.detail("reason", "bad_password");
+                self.count_failure(&caller, &uo, u).await?;
+                return Err(ServiceError::invalid("password", "is not correct"));
+            }
+            let has_totp = u.totp.as_ref().is_some_and(|t| t.confirmed);
+            if has_totp {
+                let ok = match code {
+                    Some(c) => self.check_second_factor(&mut u, c).await?,
+                    None => false,
+                };
+                if !ok {
+                    op.detail("reason", "bad_code");
+                    self.count_failure(&caller, &uo, u).await?;
+                    return Err(ServiceError::invalid(
+                        "code",
+                        "a current authenticator (or recovery) code is needed",
+                    ));
+                }
+                s.mfa_at = Some(micros(now));
+                s.mfa_pending = false;
+            }
+            u.failed_logins = 0;
+            s.auth_at = micros(now);
+            s.last_seen = micros(now);
+            self.commit(
+                &mut op,
+                vec![
+                    Change::UpdateObject {
+                        object: with_body(&uo, &u, now)?,
+                        expected_revision: uo.revision,
+                    },
+                    Change::UpdateObject {
+                        object: with_body(&so, &s, now)?,
+                        expected_revision: so.revision,
+                    },
+                ],
+            )
+            .await?;
             Ok(self.session_view(&so, &s, &u))
         }
         .await;

@@ -193,9 +193,10 @@ impl Kms {
                 ));
             }
         }
-        let caller = self
+        let mut caller = self
             .caller_for(&s.user, &u, tenant.unwrap_or(&s.tenant), &meta)
             .await?;
+        caller.auth_time = Some(Timestamp::from_unix_micros(s.auth_at));
         Ok((caller, view))
     }
 
@@ -209,6 +210,7 @@ impl Kms {
             ));
         }
         Ok(Caller {
+            auth_time: None,
             principal: format!("{USER_PRINCIPAL}{}", s.user),
             tenant: platform(),
             role: Role::Readonly,
@@ -238,6 +240,7 @@ impl Kms {
             });
         };
         Ok(Caller {
+            auth_time: None,
             principal,
             tenant: t,
             role,

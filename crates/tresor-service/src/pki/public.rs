@@ -19,6 +19,7 @@ fn tenant_of(tenant: &str) -> Result<TenantId> {
 
 fn public_caller(tenant: TenantId, source: Option<String>) -> Caller {
     Caller {
+        auth_time: None,
         principal: PUBLIC_PRINCIPAL.to_owned(),
         tenant,
         role: Role::Readonly,

@@ -57,6 +57,7 @@ pub async fn harness_with(config: KmsConfig) -> Harness {
 
 pub fn caller(role: Role, platform_admin: bool) -> Caller {
     Caller {
+        auth_time: None,
         principal: format!("test:{role}"),
         tenant: TenantId::default_tenant(),
         role,
