@@ -15,6 +15,7 @@ mod leader;
 mod listener;
 pub mod logging;
 pub mod metrics;
+pub mod oidc;
 pub mod people_config;
 pub mod provider_factory;
 pub mod providers_config;

@@ -30,6 +30,9 @@ pub struct PeopleSettings {
     /// Approvers must have entered their password (and code) this recently
     /// (minutes, default 15, 1-1440).
     pub approver_reauth_minutes: Option<u64>,
+    /// OIDC providers (`[[people.oidc]]`).
+    #[serde(default)]
+    pub oidc: Vec<crate::oidc::OidcProviderConfig>,
 }
 
 fn bad(m: impl Into<String>) -> ConfigError {
@@ -89,6 +92,9 @@ impl PeopleSettings {
             1,
             1440,
         )?;
+        for p in &self.oidc {
+            p.validate()?;
+        }
         if let Some(i) = &self.totp_issuer
             && (i.is_empty() || i.len() > 64 || i.contains(':') || i.chars().any(char::is_control))
         {

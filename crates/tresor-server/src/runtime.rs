@@ -370,6 +370,10 @@ async fn build(
         kms: kms.clone(),
         metrics: metrics.clone(),
         max_body_bytes: config.max_body_bytes,
+        oidc: Arc::new(crate::oidc::Oidc::new(
+            &config.people.oidc,
+            config.public_url.clone(),
+        )?),
     });
     Ok(Started {
         kms,

@@ -17,6 +17,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Largest accepted request body, in bytes (default 1 MiB).
     pub max_body_bytes: usize,
+    /// OIDC providers (console sign-in, JWT bearer tokens).
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 /// Inserted into each request's extensions by the listener.

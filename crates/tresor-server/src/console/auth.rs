@@ -102,11 +102,29 @@ fn signed_in(s: &AppState, r: LoginResult, tls: bool) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
-fn login_form(flash: Option<&Flash>, name: &str) -> Markup {
+fn login_form(s: &AppState, flash: Option<&Flash>, name: &str) -> Markup {
+    let providers: Vec<(String, String)> = s
+        .oidc
+        .providers()
+        .iter()
+        .map(|p| {
+            (
+                p.cfg.name.clone(),
+                p.cfg
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| p.cfg.name.clone()),
+            )
+        })
+        .collect();
     bare(
         "Sign in",
         flash,
         html! {
+            @for (id, label) in &providers {
+                p { a.button.secondary href=(format!("/ui/oidc/{id}/start")) data-testid=(format!("oidc-{id}")) { "Sign in with " (label) } }
+            }
+            @if !providers.is_empty() { p.hint { "or with a local account:" } }
             form method="post" action="/ui/login" {
                 label for="name" { "User name" }
                 input id="name" name="name" type="text" value=(name) required autocomplete="username" autofocus;
@@ -119,16 +137,27 @@ fn login_form(flash: Option<&Flash>, name: &str) -> Markup {
 }
 
 pub async fn login_page(State(s): State<AppState>) -> Response {
-    if matches!(s.kms.setup_needed().await, Ok(true)) {
+    // With an identity provider, people can sign in before any local
+    // account exists; the set-up page stays reachable.
+    if s.oidc.providers().is_empty() && matches!(s.kms.setup_needed().await, Ok(true)) {
         return Redirect::to("/ui/setup").into_response();
     }
-    html(login_form(None, "")).into_response()
+    html(login_form(&s, None, "")).into_response()
 }
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
     name: String,
     password: Zeroizing<String>,
+}
+
+/// The sign-in page with an error, e.g. after a refused OIDC sign-in.
+pub async fn login_failed(s: &AppState, status: StatusCode, msg: &str) -> Response {
+    (
+        status,
+        html(login_form(s, Some(&Flash::Error(msg.to_owned())), "")),
+    )
+        .into_response()
 }
 
 pub async fn login(State(s): State<AppState>, a: Anon, Form(f): Form<LoginForm>) -> Response {
@@ -143,7 +172,7 @@ pub async fn login(State(s): State<AppState>, a: Anon, Form(f): Form<LoginForm>)
             };
             (
                 StatusCode::UNAUTHORIZED,
-                html(login_form(Some(&Flash::Error(msg)), &f.name)),
+                html(login_form(&s, Some(&Flash::Error(msg)), &f.name)),
             )
                 .into_response()
         }

@@ -21,6 +21,10 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+pub use auth::login_failed;
+pub use layout::urlencode;
+pub use session::meta_of as meta_of_parts;
+
 /// The console's Content Security Policy: nothing but this origin's
 /// stylesheet and inline SVG/data images; no scripts at all.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
@@ -39,6 +43,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/mfa", get(auth::mfa_page).post(auth::mfa))
         .route("/ui/mfa/enrol", post(auth::mfa_enrol))
         .route("/ui/logout", post(auth::logout))
+        .route("/ui/oidc/{name}/start", get(crate::oidc::flow::start))
+        .route("/ui/oidc/{name}/callback", get(crate::oidc::flow::callback))
         .route("/ui/tenant", post(auth::switch_tenant))
         .route("/ui/", get(dashboard::show))
         .route("/ui/keys", get(keys::list))

@@ -237,6 +237,23 @@ impl FromRequestParts<AppState> for Auth {
             let token = token?;
             // A session token works as a bearer token too (scripts, the
             // CLI): not ambient, so no CSRF check.
+            if crate::oidc::looks_like_jwt(token) {
+                match state.oidc.verify_bearer(token).await {
+                    Some(Ok(id)) => {
+                        let caller = state.kms.federated_caller(&id, tenant, meta).await?;
+                        return Ok(Auth(caller));
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "JWT bearer token refused");
+                        state
+                            .kms
+                            .federated_login_failed("jwt", "invalid_token", &meta)
+                            .await;
+                        return Err(AppError::unauthenticated());
+                    }
+                    None => {}
+                }
+            }
             if token.starts_with(SESSION_TOKEN_PREFIX) {
                 let (caller, _) = state.kms.session_caller(token, tenant, meta).await?;
                 return Ok(Auth(caller));

@@ -81,6 +81,7 @@ pub(super) async fn test_app(max_body_bytes: usize) -> TestApp {
         kms,
         metrics,
         max_body_bytes,
+        oidc: Default::default(),
     };
     TestApp {
         app: app(state.clone()),

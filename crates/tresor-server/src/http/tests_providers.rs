@@ -100,6 +100,7 @@ async fn with_down_hsm() -> (T, Kms) {
         kms: kms.clone(),
         metrics: Arc::new(Metrics::new()),
         max_body_bytes: 1 << 20,
+        oidc: Default::default(),
     };
     (
         T {

@@ -40,6 +40,10 @@ pub(crate) struct UserDoc {
     pub recovery_codes: Vec<String>,
     /// Unix micros.
     pub password_changed_at: i64,
+    /// Set for accounts that sign in through an OIDC provider (its name):
+    /// no password; roles come from the provider's claims at each sign-in.
+    #[serde(default)]
+    pub federated: Option<String>,
 }
 
 /// A TOTP secret, sealed by the platform tenant's secrets key.

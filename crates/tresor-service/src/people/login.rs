@@ -182,7 +182,7 @@ impl Kms {
     }
 
     /// A new session record for `name` (not yet stored).
-    fn new_session(
+    pub(crate) fn new_session(
         &self,
         name: &str,
         u: &UserDoc,
@@ -260,8 +260,8 @@ impl Kms {
                 self.count_failure(&caller, &o, d).await?;
                 return Err(ServiceError::Unauthenticated);
             }
-            if d.disabled {
-                op.detail("reason", "disabled");
+            if d.disabled || d.federated.is_some() {
+                op.detail("reason", if d.disabled { "disabled" } else { "federated" });
                 return Err(ServiceError::Unauthenticated);
             }
             let has_totp = d.totp.as_ref().is_some_and(|t| t.confirmed);

@@ -10,6 +10,7 @@
 
 mod config;
 mod doc;
+mod federated;
 mod login;
 mod passwords;
 mod sessions;
@@ -17,6 +18,7 @@ mod totp;
 mod users;
 
 pub use config::PeopleConfig;
+pub use federated::{FederatedIdentity, federated_name};
 pub use login::{LoginResult, SessionState, SessionView};
 pub use passwords::check_password_policy;
 pub use totp::TotpEnrolment;

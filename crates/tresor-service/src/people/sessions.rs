@@ -65,7 +65,11 @@ impl Kms {
         let now = micros(self.now());
         let totp = u.totp.as_ref().is_some_and(|t| t.confirmed);
         let reverify = i64::try_from(cfg.mfa_reverify_secs).unwrap_or(i64::MAX) * 1_000_000;
-        let state = if totp && (s.mfa_pending || s.mfa_at.is_none_or(|t| now - t > reverify)) {
+        // Federated accounts prove themselves (and any second factor) at
+        // their identity provider.
+        let state = if u.federated.is_some() {
+            SessionState::Active
+        } else if totp && (s.mfa_pending || s.mfa_at.is_none_or(|t| now - t > reverify)) {
             SessionState::NeedsMfa
         } else if !totp && cfg.mfa_required {
             SessionState::NeedsEnrolment

@@ -53,6 +53,8 @@ pub struct User {
     pub failed_logins: u32,
     pub created_at: Timestamp,
     pub password_changed_at: Timestamp,
+    /// The OIDC provider of a federated account.
+    pub federated: Option<String>,
 }
 
 pub(crate) fn view(o: &ObjectRecord, d: &UserDoc) -> User {
@@ -67,6 +69,7 @@ pub(crate) fn view(o: &ObjectRecord, d: &UserDoc) -> User {
         failed_logins: d.failed_logins,
         created_at: o.created_at,
         password_changed_at: Timestamp::from_unix_micros(d.password_changed_at),
+        federated: d.federated.clone(),
     }
 }
 
@@ -118,6 +121,7 @@ impl Kms {
             totp: None,
             recovery_codes: Vec::new(),
             password_changed_at: micros(now),
+            federated: None,
         };
         Ok(ObjectRecord {
             tenant: platform(),
@@ -363,6 +367,12 @@ impl Kms {
         mut d: UserDoc,
         password: &str,
     ) -> Result<()> {
+        if d.federated.is_some() {
+            return Err(ServiceError::invalid(
+                "password",
+                "this account signs in through its identity provider",
+            ));
+        }
         check_password_policy(password, &o.id, self.config().people.password_min_length)?;
         let now = self.now();
         d.password_hash = hash_password(password)?;
