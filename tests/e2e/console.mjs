@@ -190,7 +190,12 @@ try {
   await page.goto(`${base}/ui/keys/${keyId}`);
   await page.click("[data-testid=rotate]");
   check((await text()).includes("Approval required"), "rotation parked for approval");
+  for (const [path, heading] of [["certificates", "Certificate authorities"], ["secrets", "Secrets"], ["settings", "Single sign-on"]]) {
+    await page.goto(`${base}/ui/${path}`);
+    check((await text()).includes(heading), `${path} page`);
+  }
   await page.goto(`${base}/ui/`);
+  check(/\d/.test(await page.locator("[data-testid=ops-rate]").innerText()), "operation rate shown");
   await shot("12-dashboard");
   await logout();
 

@@ -99,6 +99,29 @@ pub struct Metrics {
     audit_sink_failures: Family<SinkLabels, Counter>,
     alerts_active: Family<RuleLabels, Gauge>,
     alert_notifications: Family<NotificationLabels, Counter>,
+    /// Service operations and refusals since start, for the console.
+    activity: Activity,
+}
+
+/// Operation totals and recent samples of them (the console's dashboard
+/// shows a rate over about the last minute).
+#[derive(Debug)]
+struct Activity {
+    started: std::time::Instant,
+    ops: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicU64,
+    samples: std::sync::Mutex<std::collections::VecDeque<(std::time::Instant, u64, u64)>>,
+}
+
+/// Operations per second (over about the last minute, or since start).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActivityRate {
+    pub total: u64,
+    pub failed: u64,
+    pub per_second: f64,
+    pub failed_per_second: f64,
+    /// The window the rates cover, in seconds.
+    pub window_secs: f64,
 }
 
 impl fmt::Debug for Metrics {
@@ -205,6 +228,12 @@ impl Metrics {
             operations,
             operation_duration,
             provider_up,
+            activity: Activity {
+                started: std::time::Instant::now(),
+                ops: Default::default(),
+                failed: Default::default(),
+                samples: Default::default(),
+            },
         }
     }
 
@@ -308,8 +337,54 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// Operation rates for the console (samples are taken when asked, kept
+    /// for five minutes at most every five seconds).
+    pub fn activity(&self) -> ActivityRate {
+        use std::sync::atomic::Ordering::Relaxed;
+        let a = &self.activity;
+        let now = std::time::Instant::now();
+        let (ops, failed) = (a.ops.load(Relaxed), a.failed.load(Relaxed));
+        let mut base = (a.started, 0, 0);
+        if let Ok(mut s) = a.samples.lock() {
+            while s
+                .front()
+                .is_some_and(|(t, _, _)| now.duration_since(*t) > Duration::from_secs(300))
+            {
+                s.pop_front();
+            }
+            if let Some(b) = s
+                .iter()
+                .rev()
+                .find(|(t, _, _)| now.duration_since(*t) >= Duration::from_secs(60))
+                .or_else(|| s.front())
+            {
+                base = *b;
+            }
+            if s.back()
+                .is_none_or(|(t, _, _)| now.duration_since(*t) >= Duration::from_secs(5))
+            {
+                s.push_back((now, ops, failed));
+            }
+        }
+        let window = now.duration_since(base.0).as_secs_f64().max(1.0);
+        ActivityRate {
+            total: ops,
+            failed,
+            per_second: ops.saturating_sub(base.1) as f64 / window,
+            failed_per_second: failed.saturating_sub(base.2) as f64 / window,
+            window_secs: window,
+        }
+    }
+}
+
 impl OpObserver for Metrics {
     fn observe(&self, action: Action, outcome: Outcome, elapsed: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.activity.ops.fetch_add(1, Relaxed);
+        if outcome != Outcome::Success {
+            self.activity.failed.fetch_add(1, Relaxed);
+        }
         self.operations
             .get_or_create(&OpLabels {
                 action: action.as_str(),

@@ -328,6 +328,20 @@ pub async fn settings(State(s): State<AppState>, p: Signed) -> Response {
                 dt { "Session absolute timeout" } dd { (c.session_absolute_secs / 3600) " hours" }
                 dt { "Lockout" } dd { (c.lockout_threshold) " failed sign-ins lock an account for " (c.lockout_secs / 60) " minutes" }
                 dt { "Shortest password" } dd { (c.password_min_length) " characters" }
+                dt { "Approvers re-enter their password within" } dd { (c.approver_reauth_secs / 60) " minutes" }
+            }
+        }
+        div.panel {
+            h2 { "Single sign-on (OIDC)" }
+            @if s.oidc.providers().is_empty() { p.empty { "No identity provider is configured ([[people.oidc]])." } }
+            @for pr in s.oidc.providers() {
+                dl.props {
+                    dt { "Provider" } dd { strong { (pr.cfg.display_name.as_deref().unwrap_or(&pr.cfg.name)) } " (" code { (pr.cfg.name) } ")" }
+                    dt { "Issuer" } dd.mono { (pr.cfg.issuer) }
+                    dt { "Allowed groups" } dd { @if pr.cfg.allowed_groups.is_empty() { "any with a mapped role" } @else { (pr.cfg.allowed_groups.join(", ")) } }
+                    dt { "Role mappings" } dd { @for m in &pr.cfg.roles { div { code { (m.group) } " → " (m.role) " in " code { (m.tenant) } } } }
+                    dt { "Machine JWTs" } dd { @match &pr.cfg.jwt_audience { Some(a) => { "accepted with audience " code { (a) } }, None => "not accepted" } }
+                }
             }
         }
     };

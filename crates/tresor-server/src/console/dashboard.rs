@@ -52,6 +52,28 @@ pub async fn show(State(s): State<AppState>, p: Signed) -> Response {
         .take(10)
         .collect();
     let tasks = s.kms.approval_tasks(c).await.map(|t| t.len()).unwrap_or(0);
+    let activity = s.metrics.activity();
+    let providers = if ctx.may(Action::ProviderList) {
+        s.kms.list_providers(c).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let certs_due = if ctx.may(Action::CertList) {
+        s.kms
+            .list_certificates(
+                c,
+                tresor_core::CertificateFilter {
+                    expires_before: Some(soon),
+                    revoked: Some(false),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let alerts = s
         .kms
         .list_alerts(c, true, 100)
@@ -63,12 +85,20 @@ pub async fn show(State(s): State<AppState>, p: Signed) -> Response {
             .list_audit(
                 c,
                 AuditFilter {
-                    limit: 10,
+                    limit: 300,
                     ..Default::default()
                 },
             )
             .await
             .unwrap_or_default()
+            .into_iter()
+            // Changes and refusals, not the page views themselves.
+            .filter(|r| {
+                r.event.outcome != tresor_core::Outcome::Success
+                    || !(r.event.action.ends_with(".list") || r.event.action.ends_with(".get"))
+            })
+            .take(10)
+            .collect()
     } else {
         Vec::new()
     };
@@ -78,6 +108,17 @@ pub async fn show(State(s): State<AppState>, p: Signed) -> Response {
             div.stat { b { (by_state.get("active").copied().unwrap_or(0)) } span { "active" } }
             div.stat { b { (tasks) } span { a href="/ui/approvals" { "approvals waiting for you" } } }
             div.stat { b { (alerts) } span { "open alerts" } }
+            div.stat { b data-testid="ops-rate" { (format!("{:.1}", activity.per_second)) } span { "operations/s (node, last " (activity.window_secs.round()) " s)" } }
+            div.stat { b { (format!("{:.2}", activity.failed_per_second)) } span { "refused or failed/s · " (activity.failed) " since start" } }
+        }
+        div.panel {
+            h2 { "Providers" }
+            @if providers.is_empty() { p.empty { "No provider information." } }
+            @for pr in &providers {
+                div { code { (pr.id) } " " (pr.kind) " "
+                    @if pr.healthy { (badge("healthy")) } @else { (badge("failed")) }
+                    @if pr.hardware_backed { " hardware" } @if pr.default { " · default" } }
+            }
         }
         div.grid {
             div.panel {
@@ -95,8 +136,11 @@ pub async fn show(State(s): State<AppState>, p: Signed) -> Response {
             }
         }
         div.panel {
-            h2 { "Due within 30 days (rotation or destruction)" }
-            @if expiring.is_empty() { p.empty { "Nothing due." } }
+            h2 { "Due within 30 days (rotation, destruction, certificate expiry)" }
+            @if expiring.is_empty() && certs_due.is_empty() { p.empty { "Nothing due." } }
+            @if !certs_due.is_empty() {
+                ul { @for cert in &certs_due { li { "certificate " (cert.subject) " expires " (when(cert.not_after)) } } }
+            }
             @else {
                 ul { @for k in &expiring { li { a href=(format!("/ui/keys/{}", k.id)) { (k.alias.as_ref().map_or(k.id.to_string(), |a| a.to_string())) } } } }
             }

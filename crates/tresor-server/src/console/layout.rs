@@ -41,6 +41,8 @@ pub fn tenant_colour(id: &str) -> String {
 const NAV: &[(&str, &str, Option<Action>)] = &[
     ("/ui/", "Dashboard", None),
     ("/ui/keys", "Keys", Some(Action::KeyList)),
+    ("/ui/certificates", "Certificates", Some(Action::CertList)),
+    ("/ui/secrets", "Secrets", Some(Action::SecretList)),
     ("/ui/approvals", "Approvals", Some(Action::ApprovalList)),
     ("/ui/audit", "Audit log", Some(Action::AuditList)),
     ("/ui/users", "Users", Some(Action::UserList)),

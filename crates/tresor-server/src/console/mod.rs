@@ -11,6 +11,7 @@ mod auth;
 mod dashboard;
 mod keys;
 mod layout;
+mod pki;
 mod session;
 mod users;
 
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/keys/{id}", get(keys::detail))
         .route("/ui/keys/{id}/public.pem", get(keys::public_pem))
         .route("/ui/keys/{id}/{action}", post(keys::act))
+        .route("/ui/certificates", get(pki::certificates))
+        .route("/ui/secrets", get(pki::secrets))
         .route("/ui/audit", get(audit::list))
         .route("/ui/audit/verify", post(audit::verify))
         .route("/ui/approvals", get(admin::approvals))
