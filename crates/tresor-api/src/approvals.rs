@@ -168,3 +168,28 @@ pub struct ApproverKeyRequest {
 pub struct ApprovalTasksResponse {
     pub tasks: Vec<ApprovalRequestResponse>,
 }
+
+/// An approver group: policies name it as `group:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ApproverGroupResponse {
+    pub name: String,
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `PUT /v1/approver-groups/{name}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverGroupRequest {
+    /// Principals (`user:…`, `api-key:…`, `cert:CN=…`), 1 to 64.
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `GET /v1/approver-groups`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApproverGroupListResponse {
+    pub groups: Vec<ApproverGroupResponse>,
+}

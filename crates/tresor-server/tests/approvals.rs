@@ -290,3 +290,61 @@ async fn signed_approvals_with_an_openssl_key() {
     assert_eq!(r["state"], "executed", "{r}");
     assert_eq!(alice.key(&key).await["primary_version"], 2);
 }
+
+#[tokio::test]
+async fn approver_groups_over_rest() {
+    let env = Env::shared();
+    let (_, admin) = env.tenant("apprgrp").await;
+    let (alice, _) = person(&admin, "alice", "user").await;
+    let (bob, bob_p) = person(&admin, "bob", "readonly").await;
+    let (_carol, carol_p) = person(&admin, "carol", "readonly").await;
+    let put = |api: &Api, body: Value| {
+        let api = api.clone();
+        async move {
+            api.call(
+                reqwest::Method::PUT,
+                "/v1/approver-groups/custodians",
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let r = put(&alice, json!({"members": [&bob_p, &carol_p]})).await;
+    assert_eq!(r.status.as_u16(), 403, "only admins: {}", r.text());
+    put(
+        &admin,
+        json!({"members": [&bob_p, &carol_p], "description": "key custodians"}),
+    )
+    .await
+    .ok();
+    let listed = alice.get("/v1/approver-groups").await.ok();
+    assert_eq!(listed["groups"][0]["name"], "custodians", "{listed}");
+
+    let key = alice.create_key("aes-256-gcm").await;
+    let policy = json!({"manage": {"any_of": [{"all_of": [
+        {"required": 1, "approvers": ["group:custodians"]}
+    ]}]}});
+    let r = put_policy(&alice, &key, &policy).await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let id = pending_id(
+        &alice
+            .post(&format!("/v1/keys/{key}/rotate"), json!({}))
+            .await,
+    );
+    let r = bob
+        .post(&format!("/v1/approvals/{id}/approve"), json!({}))
+        .await
+        .ok();
+    assert_eq!(r["state"], "executed", "{r}");
+
+    // In use: it may shrink, not grow, and not be deleted.
+    let (_, dave_p) = person(&admin, "dave", "readonly").await;
+    put(&admin, json!({"members": [&bob_p, &carol_p, &dave_p]}))
+        .await
+        .err(400, "invalid_argument");
+    put(&admin, json!({"members": [&bob_p]})).await.ok();
+    admin
+        .delete("/v1/approver-groups/custodians")
+        .await
+        .err(409, "in_use");
+}

@@ -242,4 +242,26 @@ async fn encrypt_waits_for_approval() {
         "{}",
         text(&o)
     );
+
+    // Approver groups.
+    let o = run(
+        tresor(&url, &admin),
+        &[
+            "approval", "group", "set", "spare", "--member", "user:x", "--member", "user:y",
+        ],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(tresor(&url, &admin), &["approval", "group", "list"]).await;
+    assert!(
+        text(&o).contains("spare") && text(&o).contains("user:y"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        tresor(&url, &admin),
+        &["approval", "group", "delete", "spare"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }

@@ -204,3 +204,72 @@ fn request(v: RequestView) -> Result<api::ApprovalRequestResponse, AppError> {
         challenge: api::B64(v.challenge),
     })
 }
+
+/// `{name}`: an approver group's name.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GroupPath {
+    /// Group name.
+    pub name: String,
+}
+
+fn group(g: tresor_service::approvals::ApproverGroup) -> api::ApproverGroupResponse {
+    api::ApproverGroupResponse {
+        name: g.name,
+        members: g.members,
+        description: g.description,
+    }
+}
+
+#[utoipa::path(get, path = "/v1/approver-groups", tag = "approvals",
+    responses((status = 200, description = "The tenant's approver groups", body = api::ApproverGroupListResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn list_groups(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+) -> Result<Json<api::ApproverGroupListResponse>, AppError> {
+    let groups = s.kms.list_approver_groups(&c).await?;
+    Ok(Json(api::ApproverGroupListResponse {
+        groups: groups.into_iter().map(group).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/approver-groups/{name}", tag = "approvals", params(GroupPath),
+    responses((status = 200, description = "A group", body = api::ApproverGroupResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn get_group(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(GroupPath { name }): Path<GroupPath>,
+) -> Result<Json<api::ApproverGroupResponse>, AppError> {
+    Ok(Json(group(s.kms.get_approver_group(&c, &name).await?)))
+}
+
+#[utoipa::path(put, path = "/v1/approver-groups/{name}", tag = "approvals", params(GroupPath),
+    request_body = api::ApproverGroupRequest,
+    responses((status = 200, description = "Set (tenant admins); a group named by a policy can only shrink", body = api::ApproverGroupResponse),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn put_group(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(GroupPath { name }): Path<GroupPath>,
+    Json(body): Json<api::ApproverGroupRequest>,
+) -> Result<Json<api::ApproverGroupResponse>, AppError> {
+    let g = s
+        .kms
+        .put_approver_group(&c, &name, body.members, body.description)
+        .await?;
+    Ok(Json(group(g)))
+}
+
+#[utoipa::path(delete, path = "/v1/approver-groups/{name}", tag = "approvals", params(GroupPath),
+    responses((status = 204, description = "Deleted (only when no policy names it)"),
+        (status = "default", description = "Error", body = api::ErrorResponse)))]
+pub async fn delete_group(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Path(GroupPath { name }): Path<GroupPath>,
+) -> Result<axum::http::StatusCode, AppError> {
+    s.kms.delete_approver_group(&c, &name).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -73,6 +73,13 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/requests/{id}", get(approvals::get_request))
         .route("/v1/approvals/tasks", get(approvals::tasks))
+        .route("/v1/approver-groups", get(approvals::list_groups))
+        .route(
+            "/v1/approver-groups/{name}",
+            get(approvals::get_group)
+                .put(approvals::put_group)
+                .delete(approvals::delete_group),
+        )
         .route("/v1/approvals/{id}/approve", post(approvals::approve))
         .route("/v1/approvals/{id}/deny", post(approvals::deny))
         .route("/v1/approvers/me/key", put(approvals::put_approver_key))

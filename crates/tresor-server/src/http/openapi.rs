@@ -148,6 +148,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/approvals/{id}/approve"),
     ("post", "/v1/approvals/{id}/deny"),
     ("put", "/v1/approvers/me/key"),
+    ("get", "/v1/approver-groups"),
+    ("get", "/v1/approver-groups/{name}"),
+    ("put", "/v1/approver-groups/{name}"),
+    ("delete", "/v1/approver-groups/{name}"),
 ];
 
 /// The API description.
@@ -204,6 +208,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         approvals::get_policy, approvals::put_policy, approvals::get_request,
         approvals::get_default_policy, approvals::put_default_policy,
         approvals::tasks, approvals::approve, approvals::deny, approvals::put_approver_key,
+        approvals::list_groups, approvals::get_group, approvals::put_group, approvals::delete_group,
     ),
     components(schemas(tresor_api::ErrorResponse, tresor_api::ErrorBody)),
     modifiers(&Security),

@@ -7,6 +7,7 @@
 
 mod alerts;
 mod gate;
+pub mod groups;
 pub mod limits;
 pub mod pending;
 pub mod policy;
@@ -16,6 +17,7 @@ mod service;
 mod signing;
 
 pub(crate) use gate::{current_request, is_use};
+pub use groups::{ApproverGroup, GROUP_PREFIX};
 pub use limits::{LIMITS_TAG, UsageLimits};
 pub use pending::{Executed, PendingOp};
 pub use policy::{ActionClass, Alternative, KeyPolicy, QuorumGroup, Rule};

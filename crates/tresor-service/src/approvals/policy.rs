@@ -211,7 +211,10 @@ fn validate_rule(class: ActionClass, rule: &Rule) -> Result<()> {
                     "{at}: approver names must be 1 to {MAX_NAME} bytes"
                 )));
             }
-            if g.required == 0 || g.required as usize > g.approvers.len() {
+            // With `group:` entries, N is known only once the groups are
+            // read (the service checks it when the policy is set).
+            let has_groups = g.approvers.iter().any(|a| a.starts_with("group:"));
+            if g.required == 0 || (!has_groups && g.required as usize > g.approvers.len()) {
                 return Err(bad(format!(
                     "{at}: required must be between 1 and the number of approvers"
                 )));

@@ -173,6 +173,19 @@ impl Kms {
             .rule(class)
             .cloned()
             .ok_or(ServiceError::Internal("policy marker without a rule"))?;
+        // Who may answer is fixed now: groups are replaced by their members.
+        let rule = self.expand_rule(&key.tenant, &rule).await?;
+        if rule
+            .any_of
+            .iter()
+            .flat_map(|a| &a.all_of)
+            .any(|g| g.required as usize > g.approvers.len())
+        {
+            return Err(ServiceError::invalid(
+                "policy",
+                "an approver group has fewer members than its quorum needs",
+            ));
+        }
         let id = SecretId::generate();
         let params = Zeroizing::new(
             serde_json::to_vec(&pending).map_err(|_| ServiceError::Internal("request params"))?,

@@ -57,6 +57,7 @@ impl Kms {
         let result = async {
             allowed?;
             policy.validate()?;
+            self.check_policy_groups(&caller.tenant, &policy).await?;
             let k = self.load_key(&caller.tenant, key).await?;
             op.object(k.id);
             if k.state.is_destroyed() {
@@ -130,6 +131,7 @@ impl Kms {
                 });
             }
             policy.validate()?;
+            self.check_policy_groups(&caller.tenant, &policy).await?;
             let existing = self
                 .policy_object(&caller.tenant, DEFAULT_POLICY_ID)
                 .await?;

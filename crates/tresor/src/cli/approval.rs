@@ -31,6 +31,9 @@ pub enum ApprovalCmd {
         #[arg(long, value_name = "KEY.pem")]
         sign_with: Option<PathBuf>,
     },
+    /// Approver groups (policies name them as `group:NAME`).
+    #[command(subcommand)]
+    Group(GroupCmd),
     /// Register your approval-signing public key (PEM `PUBLIC KEY`, e.g.
     /// `openssl pkey -in key.pem -pubout`). Replacing one takes a tenant admin.
     RegisterKey {
@@ -39,6 +42,26 @@ pub enum ApprovalCmd {
     },
     /// Deny a request (final).
     Deny { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCmd {
+    /// The tenant's approver groups.
+    List,
+    /// One group.
+    Get { name: String },
+    /// Create or replace a group (tenant admins). A group named by a key
+    /// policy can only shrink.
+    Set {
+        name: String,
+        /// A member principal (repeat): `user:NAME`, `api-key:ID`, `cert:CN=…`.
+        #[arg(long = "member", required = true)]
+        members: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a group no policy names.
+    Delete { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +135,7 @@ pub async fn run(cmd: ApprovalCmd, c: &Client, out: Output) -> Result<(), CliErr
             let v = c.post(&["v1", "approvals", &id, "approve"], &body).await?;
             show(&v, out)
         }
+        ApprovalCmd::Group(cmd) => run_group(cmd, c).await,
         ApprovalCmd::RegisterKey { public_key } => {
             let pem = std::fs::read_to_string(&public_key).map_err(|e| {
                 CliError::usage(format!("cannot read {}: {e}", public_key.display()))
@@ -211,4 +235,33 @@ fn read_json(file: &std::path::Path) -> Result<Value, CliError> {
     .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
     serde_json::from_str(&text)
         .map_err(|e| CliError::usage(format!("{}: not JSON: {e}", file.display())))
+}
+
+async fn run_group(cmd: GroupCmd, c: &Client) -> Result<(), CliError> {
+    match cmd {
+        GroupCmd::List => print_json(&c.get(&["v1", "approver-groups"], &[]).await?),
+        GroupCmd::Get { name } => print_json(&c.get(&["v1", "approver-groups", &name], &[]).await?),
+        GroupCmd::Set {
+            name,
+            members,
+            description,
+        } => {
+            let body = json!({ "members": members, "description": description });
+            let v = c
+                .json(
+                    Method::PUT,
+                    &["v1", "approver-groups", &name],
+                    &[],
+                    Some(&body),
+                )
+                .await?;
+            print_json(&v);
+        }
+        GroupCmd::Delete { name } => {
+            c.json(Method::DELETE, &["v1", "approver-groups", &name], &[], None)
+                .await?;
+            eprintln!("approver group {name} deleted");
+        }
+    }
+    Ok(())
 }
