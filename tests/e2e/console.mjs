@@ -190,7 +190,10 @@ try {
   await page.goto(`${base}/ui/keys/${keyId}`);
   await page.click("[data-testid=rotate]");
   check((await text()).includes("Approval required"), "rotation parked for approval");
-  for (const [path, heading] of [["certificates", "Certificate authorities"], ["secrets", "Secrets"], ["settings", "Single sign-on"]]) {
+  await page.goto(`${base}/ui/self-test`);
+  await page.click("[data-testid=run-self-test]");
+  check((await text()).includes("self-tests passed"), "self-tests pass from the console");
+  for (const [path, heading] of [["certificates", "Certificate authorities"], ["secrets", "Secrets"], ["settings", "Single sign-on"], ["alerts", "Alerts"], ["discovery", "Scan now"]]) {
     await page.goto(`${base}/ui/${path}`);
     check((await text()).includes(heading), `${path} page`);
   }

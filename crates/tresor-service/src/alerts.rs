@@ -283,6 +283,12 @@ impl Kms {
                     .unwrap_or(0);
                 let n = auth.entry(r.event.principal).or_default();
                 *n = n.saturating_add(1).saturating_add(suppressed);
+            } else if [Action::UserLogin, Action::UserMfaVerify, Action::UserReauth]
+                .iter()
+                .any(|a| r.event.action == a.as_str())
+            {
+                // A refused sign-in of a console user.
+                *auth.entry(r.event.principal).or_default() += 1;
             } else if r.event.error_code.as_deref() != Some("approval_pending") {
                 // An operation parked for approval is not misbehaviour.
                 *denied

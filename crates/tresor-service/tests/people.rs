@@ -105,6 +105,16 @@ async fn first_admin_once_then_login_and_lockout() {
     let e = h.kms.login("bob", PW, None, meta()).await.unwrap_err();
     assert!(matches!(e, ServiceError::AccountLocked { .. }), "{e:?}");
     assert!(!audit(&h, "user.lockout").await.is_empty());
+    // The failures raise the auth_failures alert for that user.
+    let thresholds = tresor_service::alerts::AlertThresholds::default();
+    h.kms.evaluate_alerts(&thresholds).await.unwrap();
+    let alerts = h.kms.list_alerts(&h.admin, true, 1000).await.unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.rule == "auth_failures" && a.subject == "user:bob"),
+        "{alerts:?}"
+    );
     let denied = audit(&h, "user.login").await;
     assert!(
         denied

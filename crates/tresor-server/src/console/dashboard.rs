@@ -107,7 +107,7 @@ pub async fn show(State(s): State<AppState>, p: Signed) -> Response {
             div.stat { b data-testid="key-count" { (keys.len()) } span { "keys" } }
             div.stat { b { (by_state.get("active").copied().unwrap_or(0)) } span { "active" } }
             div.stat { b { (tasks) } span { a href="/ui/approvals" { "approvals waiting for you" } } }
-            div.stat { b { (alerts) } span { "open alerts" } }
+            div.stat { b { (alerts) } span { a href="/ui/alerts" { "open alerts" } } }
             div.stat { b data-testid="ops-rate" { (format!("{:.1}", activity.per_second)) } span { "operations/s (node, last " (activity.window_secs.round()) " s)" } }
             div.stat { b { (format!("{:.2}", activity.failed_per_second)) } span { "refused or failed/s · " (activity.failed) " since start" } }
         }

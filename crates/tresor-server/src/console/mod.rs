@@ -11,6 +11,7 @@ mod auth;
 mod dashboard;
 mod keys;
 mod layout;
+mod oversight;
 mod pki;
 mod session;
 mod users;
@@ -55,6 +56,16 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/keys/{id}/{action}", post(keys::act))
         .route("/ui/certificates", get(pki::certificates))
         .route("/ui/secrets", get(pki::secrets))
+        .route("/ui/alerts", get(oversight::alerts))
+        .route("/ui/alerts/{id}/ack", post(oversight::ack))
+        .route(
+            "/ui/discovery",
+            get(oversight::discovery).post(oversight::scan),
+        )
+        .route(
+            "/ui/self-test",
+            get(oversight::self_test_page).post(oversight::run_self_test),
+        )
         .route("/ui/audit", get(audit::list))
         .route("/ui/audit/verify", post(audit::verify))
         .route("/ui/approvals", get(admin::approvals))
