@@ -224,7 +224,10 @@ pub struct TenantCryptoPolicy {
 }
 
 impl Kms {
-    async fn stored_crypto_policy(&self, tenant: &TenantId) -> Result<Option<TenantCryptoPolicy>> {
+    pub(crate) async fn stored_crypto_policy(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<TenantCryptoPolicy>> {
         let Some(o) = self
             .store()
             .get_object(tenant, ObjectKind::CryptoPolicy, POLICY_ID)

@@ -414,3 +414,34 @@ async fn certificate_keys_follow_the_policy_but_ca_keys_are_internal() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_compliance_report_follows_the_tenant_hardware_requirement() {
+    let h = harness().await;
+    h.kms
+        .create_key(&h.admin, KeySpec::new(Algorithm::Aes256Gcm))
+        .await
+        .unwrap();
+    let rules = |r: &tresor_service::reports::compliance::ComplianceReport| {
+        r.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
+    };
+    let before = h
+        .kms
+        .compliance_report(&h.admin, Default::default())
+        .await
+        .unwrap();
+    use tresor_service::reports::compliance::Rule;
+    assert!(!rules(&before).contains(&Rule::SoftwareKeyHardwareRequired));
+    let mut p = policy("audit");
+    p.require_hardware = true;
+    h.kms
+        .set_crypto_policy(&h.admin, &tenant(), p)
+        .await
+        .unwrap();
+    let after = h
+        .kms
+        .compliance_report(&h.admin, Default::default())
+        .await
+        .unwrap();
+    assert!(rules(&after).contains(&Rule::SoftwareKeyHardwareRequired));
+}

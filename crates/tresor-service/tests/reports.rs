@@ -125,6 +125,27 @@ async fn compliance_findings_score_and_recommendations() {
             .all(|x| !x.action.is_empty() && x.keys == 1)
     );
 
+    // Guarding the critical key with an M-of-N policy clears its finding.
+    let policy: tresor_service::approvals::KeyPolicy = serde_json::from_value(serde_json::json!({
+        "destroy": {"any_of": [{"all_of": [{"required": 1, "approvers": ["user:custodian"]}]}]}
+    }))
+    .unwrap();
+    kms.set_key_policy(a, &KeyRef::Id(crit), policy)
+        .await
+        .unwrap();
+    let guarded = kms
+        .compliance_report(a, Thresholds::default())
+        .await
+        .unwrap();
+    assert!(
+        guarded
+            .findings
+            .iter()
+            .all(|f| f.key_id != crit.to_string()),
+        "{:?}",
+        guarded.findings
+    );
+
     // A hundred days later the exportable key is long-lived; four hundred
     // days later keys that never rotated are past their maximum age, but
     // the scheduler-rotated ones are not.

@@ -200,6 +200,14 @@ fn is_critical(f: &KeyFacts) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// Whether an M-of-N policy guards any class of the key's operations.
+fn has_dual_control(f: &KeyFacts) -> bool {
+    f.key
+        .tags
+        .get(crate::approvals::POLICY_TAG)
+        .is_some_and(|v| !v.is_empty())
+}
+
 fn in_service(state: KeyState) -> bool {
     matches!(
         state,
@@ -244,7 +252,7 @@ fn check(f: &KeyFacts, t: &Thresholds, now: Timestamp) -> Vec<(Rule, String)> {
             ),
         ));
     }
-    if is_critical(f) {
+    if is_critical(f) && !has_dual_control(f) {
         out.push((
             Rule::CriticalWithoutDualControl,
             "tagged critical=true but no approval (M-of-N) policy guards it".into(),
@@ -343,6 +351,11 @@ impl Kms {
         let result = async {
             allowed?;
             thresholds.validate()?;
+            let mut thresholds = thresholds;
+            // The tenant's crypto policy may require hardware on its own.
+            if let Some(p) = self.stored_crypto_policy(&caller.tenant).await? {
+                thresholds.require_hardware |= p.policy.require_hardware;
+            }
             let report = build(&self.collect_estate(caller).await?, thresholds);
             op.detail("score", report.score);
             op.detail("findings", report.findings.len());
