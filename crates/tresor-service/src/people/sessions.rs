@@ -206,9 +206,14 @@ impl Kms {
 
     /// The caller a partially signed-in session acts as, limited to its
     /// own enrolment (the actions themselves check `user:` principals).
+    /// A session of an account with TOTP must have passed it; a fully
+    /// signed-in one then learns that the factor exists (enrolling again
+    /// needs it removed first) instead of being asked for a code.
     pub async fn enrolment_caller(&self, token: &str, meta: RequestMeta) -> Result<Caller> {
-        let (_, s, _, u) = self.live_session(token, &meta).await?;
-        if u.totp.as_ref().is_some_and(|t| t.confirmed) {
+        let (o, s, _, u) = self.live_session(token, &meta).await?;
+        if u.totp.as_ref().is_some_and(|t| t.confirmed)
+            && self.session_view(&o, &s, &u).state != SessionState::Active
+        {
             return Err(ServiceError::MfaRequired(
                 "enter your authenticator code to continue",
             ));

@@ -16,6 +16,7 @@ pub mod pki;
 mod pki_p12;
 pub mod reports;
 pub mod secret;
+pub mod user;
 
 use std::path::PathBuf;
 
@@ -38,6 +39,7 @@ Exit codes:
   7  signature/MAC verification returned valid: false
 
 Environment: TRESOR_ADDR, TRESOR_TOKEN, TRESOR_TENANT, TRESOR_CA_FILE (client);
+TRESOR_PASSWORD (login), TRESOR_NEW_PASSWORD (user create, user reset-password);
 TRESOR_CONFIG and TRESOR_<KEY> for every config key (serve).";
 
 /// Tresor: a self-hosted key management service, and its command-line client.
@@ -125,6 +127,19 @@ pub enum Command {
     /// and collecting an approved request's result.
     #[command(subcommand)]
     Approval(approval::ApprovalCmd),
+    /// Local user accounts and their roles (see docs/people.md).
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Sessions of people: list and revoke.
+    #[command(subcommand)]
+    Session(user::SessionCmd),
+    /// Sign in as a user and print the session token on stdout, for use as
+    /// TRESOR_TOKEN: `export TRESOR_TOKEN=$(tresor login --user NAME
+    /// --password-file F)`. The password comes from --password-file or the
+    /// TRESOR_PASSWORD environment variable.
+    Login(user::LoginArgs),
+    /// End the session of the token in use (a token from `tresor login`).
+    Logout,
 }
 
 impl GlobalArgs {
@@ -164,6 +179,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cert(cmd) => pki::run_cert(cmd, &cli.global.client()?, out).await,
         Command::Secret(cmd) => secret::run(cmd, &cli.global.client()?, out).await,
         Command::Approval(cmd) => approval::run(cmd, &cli.global.client()?, out).await,
+        Command::User(cmd) => user::run_user(cmd, &cli.global.client()?, out).await,
+        Command::Session(cmd) => user::run_session(cmd, &cli.global, out).await,
+        Command::Login(a) => user::login(a, &cli.global, out).await,
+        Command::Logout => user::logout(&cli.global).await,
     }
 }
 
