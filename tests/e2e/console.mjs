@@ -228,6 +228,14 @@ try {
   check((await text()).includes("is now executed"), "approved and executed");
   check((await page.locator("[data-testid=no-tasks]").count()) === 1, "inbox empty afterwards");
 
+  // A post from another site is refused before any form handling (login
+  // CSRF included).
+  const crossSite = await page.request.post(`${base}/ui/login`, {
+    form: { name: "reader", password: READER_PW },
+    headers: { origin: "https://evil.example" },
+    maxRedirects: 0,
+  });
+  check(crossSite.status() === 403, `cross-site post refused (got ${crossSite.status()})`);
   // The session cookie is HttpOnly and SameSite=Strict.
   const cookie = (await context.cookies()).find((c) => c.name === "tresor_session");
   check(cookie && cookie.httpOnly && cookie.sameSite === "Strict", "session cookie flags");

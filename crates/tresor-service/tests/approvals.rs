@@ -889,4 +889,34 @@ async fn approver_groups_expand_at_request_time_and_only_shrink_while_used() {
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].members, members(&["bob", "carol"]));
     assert!(actions(&h, "approver_group.set").await >= 5);
+
+    // A destroyed key's policy no longer pins a group.
+    h.kms
+        .put_approver_group(&admin, "temp", members(&["bob", "carol"]), None)
+        .await
+        .unwrap();
+    let mut q = group(1, &[], 0, 3600);
+    q.approvers = vec!["group:temp".into()];
+    let k = guarded_key(
+        &h,
+        Algorithm::Aes256Gcm,
+        KeyPolicy {
+            use_: Some(rule(vec![vec![q]])),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        h.kms
+            .put_approver_group(&admin, "temp", members(&["bob", "carol", "erin"]), None)
+            .await
+            .is_err()
+    );
+    h.kms.disable_key(&admin, &k).await.unwrap();
+    h.kms.destroy_key(&admin, &k).await.unwrap();
+    h.kms
+        .put_approver_group(&admin, "temp", members(&["bob", "carol", "erin"]), None)
+        .await
+        .unwrap();
+    h.kms.delete_approver_group(&admin, "temp").await.unwrap();
 }

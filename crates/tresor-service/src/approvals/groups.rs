@@ -112,6 +112,8 @@ fn uses_of<'a>(
 }
 
 impl Kms {
+    /// The policies that can still apply: the tenant default and those of
+    /// keys not destroyed (a destroyed key's policy guards nothing).
     async fn all_policies(&self, tenant: &TenantId) -> Result<Vec<(String, KeyPolicy)>> {
         let mut out = Vec::new();
         let mut f = ObjectFilter::of(ObjectKind::KeyPolicy);
@@ -120,6 +122,15 @@ impl Kms {
             let page = self.store().list_objects(tenant, &f).await?;
             let n = page.len();
             for o in page {
+                if let Ok(id) = tresor_core::KeyId::parse(&o.id)
+                    && self
+                        .store()
+                        .get_key(tenant, &id)
+                        .await?
+                        .is_none_or(|k| k.state.is_destroyed())
+                {
+                    continue;
+                }
                 out.push((o.id.clone(), from_body::<KeyPolicy>(&o)?));
             }
             if n < PAGE as usize {
