@@ -188,6 +188,7 @@ try {
   });
   check(put.status() === 200, `policy set (got ${put.status()}: ${await put.text()})`);
   await page.goto(`${base}/ui/keys/${keyId}`);
+  check((await page.locator("[data-testid=key-policy]").innerText()).includes("1 of user:reader"), "the key's policy shown");
   await page.click("[data-testid=rotate]");
   check((await text()).includes("Approval required"), "rotation parked for approval");
   await page.goto(`${base}/ui/self-test`);

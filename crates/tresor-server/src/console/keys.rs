@@ -243,6 +243,12 @@ pub async fn detail(
         Err(e) => return failed(ctx, &e),
     };
     let k = &d.key;
+    let policy = s
+        .kms
+        .get_key_policy(&ctx.caller, &KeyRef::Id(k.id))
+        .await
+        .ok();
+    let used = s.kms.key_usage(&ctx.caller, &KeyRef::Id(k.id)).await.ok();
     let flash = match q.done.as_str() {
         "" => None,
         "created" => Some(Flash::Ok("Key created.".into())),
@@ -269,6 +275,42 @@ pub async fn detail(
             }
             @if k.algorithm.is_asymmetric() && ctx.may(Action::KeyPublic) {
                 p { a href=(act("public.pem")) download { "Download public key (PEM)" } }
+            }
+        }
+        @if let Some(p) = &policy {
+            h2 { "Dual control and usage" }
+            div.panel data-testid="key-policy" {
+                @let rules = [("use", &p.use_), ("manage", &p.manage), ("destroy", &p.destroy), ("policy", &p.policy)];
+                @if rules.iter().all(|(_, r)| r.is_none()) { p { "No approvals needed: anyone with the role may act alone." } }
+                dl.props {
+                    @for (class, rule) in rules {
+                        @if let Some(r) = rule {
+                            dt { (class) }
+                            dd { @for (i, alt) in r.any_of.iter().enumerate() {
+                                @if i > 0 { " or " }
+                                @for (j, g) in alt.all_of.iter().enumerate() {
+                                    @if j > 0 { " and " }
+                                    (g.required) " of " code { (g.approvers.join(", ")) }
+                                    @if g.timelock_secs > 0 { ", after " (g.timelock_secs) " s" }
+                                    @if g.require_signature { ", signed" }
+                                }
+                            } }
+                        }
+                    }
+                    @if let Some(max) = p.limits.max_operations {
+                        dt { "Operations" } dd data-testid="key-usage" { (used.unwrap_or(0)) " of " (max) " used" }
+                    } @else if let Some(u) = used.filter(|u| *u > 0) {
+                        dt { "Operations" } dd { (u) " counted" }
+                    }
+                    @if let Some(ops) = &p.limits.operations {
+                        dt { "Allowed by the policy" } dd { @for o in ops { code { (o.as_str()) } " " } }
+                    }
+                    @if let Some(nets) = &p.limits.networks {
+                        dt { "From networks" } dd { (nets.join(", ")) }
+                    }
+                    @if let Some(t) = &p.limits.not_before { dt { "Not before" } dd { (t) } }
+                    @if let Some(t) = &p.limits.not_after { dt { "Not after" } dd { (t) } }
+                }
             }
         }
         h2 { "Versions" }

@@ -128,6 +128,27 @@ struct UsageCount {
 }
 
 impl Kms {
+    /// How many counted uses `key` has had (0 for keys without a count).
+    pub async fn key_usage(&self, caller: &Caller, key: &crate::KeyRef) -> Result<u64> {
+        let (mut op, allowed) = self.begin(caller, tresor_core::Action::KeyPolicyGet);
+        op.object(key);
+        let result = async {
+            allowed?;
+            let k = self.load_key(&caller.tenant, key).await?;
+            op.object(k.id);
+            match self
+                .store()
+                .get_object(&k.tenant, ObjectKind::KeyUsage, &k.id.to_string())
+                .await?
+            {
+                Some(o) => Ok(crate::secrets::from_body::<UsageCount>(&o)?.used),
+                None => Ok(0),
+            }
+        }
+        .await;
+        self.finish(op, result).await
+    }
+
     /// Enforces `key`'s usage limits for a use by `caller` (and counts it).
     pub(crate) async fn check_limits(
         &self,
