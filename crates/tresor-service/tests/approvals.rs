@@ -920,3 +920,27 @@ async fn approver_groups_expand_at_request_time_and_only_shrink_while_used() {
         .unwrap();
     h.kms.delete_approver_group(&admin, "temp").await.unwrap();
 }
+
+#[tokio::test]
+async fn pending_requests_per_requester_are_bounded() {
+    use tresor_service::approvals::requests::MAX_PENDING_PER_REQUESTER;
+    let h = harness().await;
+    let policy = KeyPolicy {
+        manage: Some(rule(vec![vec![group(1, &["bob"], 0, 3600)]])),
+        ..Default::default()
+    };
+    let key = guarded_key(&h, Algorithm::Aes256Gcm, policy).await;
+    let alice = person("alice", Role::User);
+    for _ in 0..MAX_PENDING_PER_REQUESTER {
+        pending_id(h.kms.rotate_key(&alice, &key, None).await.unwrap_err());
+    }
+    let e = h.kms.rotate_key(&alice, &key, None).await.unwrap_err();
+    assert!(matches!(e, ServiceError::QuotaExceeded { .. }), "{e:?}");
+    // Another requester is not affected.
+    let other = person("ann", Role::User);
+    pending_id(h.kms.rotate_key(&other, &key, None).await.unwrap_err());
+    // Once they time out, they stop counting.
+    h.clock.advance_seconds(3601);
+    pending_id(h.kms.rotate_key(&alice, &key, None).await.unwrap_err());
+    assert!(actions(&h, "approval.expire").await >= MAX_PENDING_PER_REQUESTER as usize);
+}

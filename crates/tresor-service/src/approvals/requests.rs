@@ -159,7 +159,46 @@ fn request_id(s: &str) -> Result<SecretId> {
     })
 }
 
+/// Most requests one principal may have pending in a tenant.
+pub const MAX_PENDING_PER_REQUESTER: u64 = 100;
+/// Most requests pending in a tenant.
+pub const MAX_PENDING_PER_TENANT: u64 = 10_000;
+
 impl Kms {
+    /// Refuses a new request when the requester (or the tenant) already has
+    /// too many pending; requests past their timeout are marked expired
+    /// first, so only live ones count.
+    async fn check_pending_quota(&self, caller: &Caller) -> Result<()> {
+        let mut f = ObjectFilter::of(ObjectKind::ApprovalRequest);
+        f.subtype = Some(RequestState::Pending.as_str().to_owned());
+        for (name, limit, what) in [
+            (
+                Some(caller.principal.clone()),
+                MAX_PENDING_PER_REQUESTER,
+                "pending approval requests of one requester",
+            ),
+            (None, MAX_PENDING_PER_TENANT, "pending approval requests"),
+        ] {
+            f.name = name;
+            if self.store().count_objects(&caller.tenant, &f).await? < limit {
+                continue;
+            }
+            let now = micros(self.now());
+            let mut sweep = f.clone();
+            sweep.limit = 1000;
+            for o in self.store().list_objects(&caller.tenant, &sweep).await? {
+                let d: RequestDoc = from_body(&o)?;
+                if d.state == RequestState::Pending && now > d.expires_at {
+                    self.expire(caller, &o, d).await?;
+                }
+            }
+            if self.store().count_objects(&caller.tenant, &f).await? >= limit {
+                return Err(ServiceError::QuotaExceeded { what, limit });
+            }
+        }
+        Ok(())
+    }
+
     /// Opens a request for `pending` on `key`; returns its id and expiry.
     pub(crate) async fn open_request(
         &self,
@@ -168,6 +207,7 @@ impl Kms {
         class: ActionClass,
         pending: PendingOp,
     ) -> Result<(String, Timestamp)> {
+        self.check_pending_quota(caller).await?;
         let policy = self.stored_policy(&key.tenant, &key.id.to_string()).await?;
         let rule = policy
             .rule(class)
