@@ -10,45 +10,17 @@ mod common;
 
 use std::process::Command;
 
+use common::approvals::{pending_id, person, put_policy};
 use common::{Api, Env, b64, unb64};
 use serde_json::{Value, json};
-
-/// A new API key of `role` in `admin`'s tenant: a client and its principal.
-async fn person(admin: &Api, name: &str, role: &str) -> (Api, String) {
-    let r = admin
-        .post(
-            "/v1/api-keys",
-            json!({"name": common::unique(name), "role": role}),
-        )
-        .await
-        .ok();
-    (
-        admin.as_token(r["token"].as_str().unwrap()),
-        format!("api-key:{}", r["api_key"]["id"].as_str().unwrap()),
-    )
-}
 
 fn quorum(m: u32, who: &[&String]) -> Value {
     json!({"any_of": [{"all_of": [{"required": m, "approvers": who}]}]})
 }
 
-async fn put_policy(api: &Api, key: &str, policy: &Value) -> common::Resp {
-    api.call(
-        reqwest::Method::PUT,
-        &format!("/v1/keys/{key}/policy"),
-        Some(policy),
-    )
-    .await
-}
-
 async fn put_approver_key(api: &Api, body: Value) -> common::Resp {
     api.call(reqwest::Method::PUT, "/v1/approvers/me/key", Some(&body))
         .await
-}
-
-fn pending_id(r: &common::Resp) -> String {
-    assert_eq!(r.status.as_u16(), 202, "{}", r.text());
-    r.json()["approval_request"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -11,39 +11,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Api, Env, b64, unb64};
+use common::approvals::{pending_id, person, put_policy};
+use common::{Env, b64, unb64};
 use serde_json::{Value, json};
-
-async fn person(admin: &Api, name: &str, role: &str) -> (Api, String) {
-    let r = admin
-        .post(
-            "/v1/api-keys",
-            json!({"name": common::unique(name), "role": role}),
-        )
-        .await
-        .ok();
-    (
-        admin.as_token(r["token"].as_str().unwrap()),
-        format!("api-key:{}", r["api_key"]["id"].as_str().unwrap()),
-    )
-}
 
 fn group(m: u32, who: &[&String], timelock: u64, timeout: u64) -> Value {
     json!({"required": m, "approvers": who, "timelock_secs": timelock, "timeout_secs": timeout})
-}
-
-async fn put_policy(api: &Api, key: &str, policy: &Value) -> common::Resp {
-    api.call(
-        reqwest::Method::PUT,
-        &format!("/v1/keys/{key}/policy"),
-        Some(policy),
-    )
-    .await
-}
-
-fn pending_id(r: &common::Resp) -> String {
-    assert_eq!(r.status.as_u16(), 202, "{}", r.text());
-    r.json()["approval_request"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -9,17 +9,10 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::auth::{enrolment_body, recovery_body};
+use super::forms::{CsrfForm, Done};
 use super::layout::{Flash, csrf, error_text, page, urlencode, when};
 use super::session::{Signed, check_csrf, failed, html, to_login};
 use crate::state::AppState;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-    #[serde(default)]
-    error: String,
-}
 
 pub async fn page_(s: &AppState, p: &Signed, flash: Option<Flash>) -> Response {
     let ctx = &p.ctx;
@@ -73,12 +66,7 @@ pub async fn page_(s: &AppState, p: &Signed, flash: Option<Flash>) -> Response {
 }
 
 pub async fn show(State(s): State<AppState>, p: Signed, Query(q): Query<Done>) -> Response {
-    let flash = if !q.error.is_empty() {
-        Some(Flash::Error(q.error))
-    } else {
-        (!q.done.is_empty()).then_some(Flash::Ok(q.done))
-    };
-    page_(&s, &p, flash).await
+    page_(&s, &p, q.flash()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,11 +137,6 @@ pub async fn password(
         Err(e) => Redirect::to(&format!("/ui/account?error={}", urlencode(&error_text(&e))))
             .into_response(),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn revoke_session(

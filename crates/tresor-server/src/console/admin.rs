@@ -9,30 +9,10 @@ use serde::Deserialize;
 use tresor_core::{Action, ApiKeyId, Role, TenantId};
 use tresor_service::types::NewApiKey;
 
-use super::layout::{Flash, badge, csrf, error_text, page, tenant_colour, urlencode, when};
+use super::forms::{CsrfForm, Done};
+use super::layout::{badge, csrf, error_text, page, tenant_colour, urlencode, when};
 use super::session::{Signed, check_csrf, failed, html};
 use crate::state::AppState;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-    #[serde(default)]
-    error: String,
-}
-
-fn flash_of(q: Done) -> Option<Flash> {
-    if !q.error.is_empty() {
-        Some(Flash::Error(q.error))
-    } else {
-        (!q.done.is_empty()).then_some(Flash::Ok(q.done))
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
 
 pub async fn approvals(State(s): State<AppState>, p: Signed, Query(q): Query<Done>) -> Response {
     let ctx = &p.ctx;
@@ -74,7 +54,7 @@ pub async fn approvals(State(s): State<AppState>, p: Signed, Query(q): Query<Don
         ctx,
         "/ui/approvals",
         "Approvals",
-        flash_of(q).as_ref(),
+        q.flash().as_ref(),
         body,
     ))
     .into_response()
@@ -174,7 +154,7 @@ pub async fn api_keys(State(s): State<AppState>, p: Signed, Query(q): Query<Done
         ctx,
         "/ui/api-keys",
         "API keys",
-        flash_of(q).as_ref(),
+        q.flash().as_ref(),
         body,
     ))
     .into_response()
@@ -266,7 +246,7 @@ pub async fn tenants(State(s): State<AppState>, p: Signed, Query(q): Query<Done>
         ctx,
         "/ui/tenants",
         "Tenants",
-        flash_of(q).as_ref(),
+        q.flash().as_ref(),
         body,
     ))
     .into_response()

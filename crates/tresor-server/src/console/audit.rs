@@ -8,6 +8,7 @@ use maud::html;
 use serde::Deserialize;
 use tresor_core::{Action, AuditFilter, Outcome};
 
+use super::forms::CsrfForm;
 use super::layout::{Flash, badge, csrf, page, urlencode, when};
 use super::session::{Signed, check_csrf, failed, html};
 use crate::state::AppState;
@@ -98,11 +99,6 @@ async fn render(s: &AppState, p: &Signed, q: &AuditQuery, flash: Option<Flash>) 
 
 pub async fn list(State(s): State<AppState>, p: Signed, Query(q): Query<AuditQuery>) -> Response {
     render(&s, &p, &q, None).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn verify(State(s): State<AppState>, p: Signed, Form(f): Form<CsrfForm>) -> Response {

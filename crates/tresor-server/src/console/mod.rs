@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod auth;
 mod dashboard;
+mod forms;
 mod keys;
 mod layout;
 mod oversight;

@@ -13,31 +13,11 @@ use tresor_core::Action;
 use tresor_core::discovery::ScanSpec;
 use tresor_service::discovery::endpoint_findings;
 
+use super::forms::{CsrfForm, Done};
 use super::layout::{Flash, badge, csrf, error_text, page, urlencode, when};
 use super::session::{Signed, check_csrf, failed, html};
 use crate::discovery_probe::TlsProber;
 use crate::state::AppState;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-    #[serde(default)]
-    error: String,
-}
-
-fn flash_of(q: Done) -> Option<Flash> {
-    if !q.error.is_empty() {
-        Some(Flash::Error(q.error))
-    } else {
-        (!q.done.is_empty()).then_some(Flash::Ok(q.done))
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
 
 pub async fn alerts(State(s): State<AppState>, p: Signed, Query(q): Query<Done>) -> Response {
     let ctx = &p.ctx;
@@ -63,14 +43,7 @@ pub async fn alerts(State(s): State<AppState>, p: Signed, Query(q): Query<Done>)
             } }
         }
     };
-    html(page(
-        ctx,
-        "/ui/alerts",
-        "Alerts",
-        flash_of(q).as_ref(),
-        body,
-    ))
-    .into_response()
+    html(page(ctx, "/ui/alerts", "Alerts", q.flash().as_ref(), body)).into_response()
 }
 
 pub async fn ack(
@@ -130,7 +103,7 @@ pub async fn discovery(State(s): State<AppState>, p: Signed, Query(q): Query<Don
         ctx,
         "/ui/discovery",
         "Discovery",
-        flash_of(q).as_ref(),
+        q.flash().as_ref(),
         body,
     ))
     .into_response()

@@ -13,17 +13,10 @@ use tresor_core::{Action, Role};
 use tresor_service::people::{NewUser, UserUpdate};
 use zeroize::Zeroizing;
 
-use super::layout::{Flash, badge, csrf, error_text, page, urlencode};
+use super::forms::Done;
+use super::layout::{badge, csrf, error_text, page, urlencode};
 use super::session::{Signed, check_csrf, failed, html};
 use crate::state::AppState;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-    #[serde(default)]
-    error: String,
-}
 
 pub async fn list(State(s): State<AppState>, p: Signed, Query(q): Query<Done>) -> Response {
     let ctx = &p.ctx;
@@ -32,11 +25,7 @@ pub async fn list(State(s): State<AppState>, p: Signed, Query(q): Query<Done>) -
         Err(e) => return failed(ctx, &e),
     };
     let tenant = ctx.caller.tenant.to_string();
-    let flash = if !q.error.is_empty() {
-        Some(Flash::Error(q.error.clone()))
-    } else {
-        (!q.done.is_empty()).then(|| Flash::Ok(q.done.clone()))
-    };
+    let flash = q.flash();
     let body = html! {
         div.table-wrap { table data-testid="user-table" {
             thead { tr { th { "User" } th { "Role here" } th.opt { "Two-factor" } th { "Status" } th { "" } } }

@@ -10,6 +10,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
+pub mod approvals;
 pub mod cluster;
 pub mod db;
 pub mod moto;

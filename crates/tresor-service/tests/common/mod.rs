@@ -1,6 +1,8 @@
 //! Test harness: a real `Kms` over a real SQLite store in a temp dir and the
 //! real software provider, with a clock the test moves by hand.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod approvals;
 
 use std::sync::Arc;
 
