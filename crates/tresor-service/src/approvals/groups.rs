@@ -17,7 +17,7 @@ use tresor_core::{Action, Caller, Change, ObjectFilter, ObjectKind, ObjectRecord
 use super::policy::{KeyPolicy, Rule};
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
-use crate::secrets::{from_body, to_body};
+use crate::secrets::{from_body, to_body, upsert_object};
 
 /// How a policy names a group.
 pub const GROUP_PREFIX: &str = "group:";
@@ -212,30 +212,15 @@ impl Kms {
             };
             let body = to_body(&doc)?;
             let now = self.now();
-            let change = match existing {
-                Some((o, _)) => {
-                    let mut n = o.clone();
-                    n.body = body;
-                    n.updated_at = now;
-                    Change::UpdateObject {
-                        object: n,
-                        expected_revision: o.revision,
-                    }
-                }
-                None => Change::CreateObject(ObjectRecord {
-                    tenant: caller.tenant.clone(),
-                    kind: ObjectKind::ApproverGroup,
-                    id: name.to_owned(),
-                    parent: None,
-                    name: None,
-                    subtype: None,
-                    body,
-                    created_by: caller.principal.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    revision: 0,
-                }),
-            };
+            let change = upsert_object(
+                existing.map(|(o, _)| o),
+                &caller.tenant,
+                ObjectKind::ApproverGroup,
+                name,
+                body,
+                &caller.principal,
+                now,
+            );
             self.commit(&mut op, vec![change]).await?;
             Ok(ApproverGroup {
                 name: name.to_owned(),

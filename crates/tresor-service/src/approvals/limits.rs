@@ -11,13 +11,13 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use tresor_core::{
-    Action, Caller, Change, KeyRecord, KeyState, ObjectKind, ObjectRecord, Operation, Timestamp,
-    Transition,
+    Action, Caller, KeyRecord, KeyState, ObjectKind, Operation, Timestamp, Transition,
 };
 
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
 use crate::op::Op;
+use crate::secrets::upsert_object;
 
 /// The reserved tag holding a key's limits (compact JSON).
 pub const LIMITS_TAG: &str = "tresor:limits";
@@ -220,30 +220,15 @@ impl Kms {
             let body = serde_json::to_string(&UsageCount { used: used + 1 })
                 .map_err(|_| ServiceError::Internal("usage count"))?;
             let now = self.now();
-            let change = match existing {
-                Some(mut o) => {
-                    let expected_revision = o.revision;
-                    o.body = body;
-                    o.updated_at = now;
-                    Change::UpdateObject {
-                        object: o,
-                        expected_revision,
-                    }
-                }
-                None => Change::CreateObject(ObjectRecord {
-                    tenant: key.tenant.clone(),
-                    kind: ObjectKind::KeyUsage,
-                    id: id.clone(),
-                    parent: None,
-                    name: None,
-                    subtype: None,
-                    body,
-                    created_by: caller.principal.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    revision: 0,
-                }),
-            };
+            let change = upsert_object(
+                existing,
+                &key.tenant,
+                ObjectKind::KeyUsage,
+                &id,
+                body,
+                &caller.principal,
+                now,
+            );
             match self.store().commit(vec![change], vec![]).await {
                 Ok(_) => {
                     if used + 1 == max {

@@ -12,6 +12,7 @@ use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
 use crate::resolve::KeyRef;
 use crate::secrets::from_body;
+use crate::secrets::upsert_object;
 
 impl Kms {
     /// The stored policy object of `id` (a key id), if any.
@@ -139,30 +140,15 @@ impl Kms {
             let body =
                 serde_json::to_string(&policy).map_err(|_| ServiceError::Internal("policy"))?;
             let now = self.now();
-            let change = match existing {
-                Some(mut o) => {
-                    let expected_revision = o.revision;
-                    o.body = body;
-                    o.updated_at = now;
-                    Change::UpdateObject {
-                        object: o,
-                        expected_revision,
-                    }
-                }
-                None => Change::CreateObject(ObjectRecord {
-                    tenant: caller.tenant.clone(),
-                    kind: ObjectKind::KeyPolicy,
-                    id: DEFAULT_POLICY_ID.to_owned(),
-                    parent: None,
-                    name: None,
-                    subtype: None,
-                    body,
-                    created_by: caller.principal.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    revision: 0,
-                }),
-            };
+            let change = upsert_object(
+                existing,
+                &caller.tenant,
+                ObjectKind::KeyPolicy,
+                DEFAULT_POLICY_ID,
+                body,
+                &caller.principal,
+                now,
+            );
             self.commit(&mut op, vec![change]).await?;
             Ok(policy)
         }

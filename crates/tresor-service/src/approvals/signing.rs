@@ -9,13 +9,14 @@
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::signature::{self, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
-use tresor_core::{Action, Caller, Change, ObjectKind, ObjectRecord, Role, TenantId};
+use tresor_core::{Action, Caller, ObjectKind, Role, TenantId};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
 use crate::secrets::from_body;
+use crate::secrets::upsert_object;
 
 const OID_ED25519: &str = "1.3.101.112";
 const OID_EC: &str = "1.2.840.10045.2.1";
@@ -111,30 +112,15 @@ impl Kms {
             })
             .map_err(|_| ServiceError::Internal("approver key"))?;
             let now = self.now();
-            let change = match existing {
-                Some(mut o) => {
-                    let expected_revision = o.revision;
-                    o.body = body;
-                    o.updated_at = now;
-                    Change::UpdateObject {
-                        object: o,
-                        expected_revision,
-                    }
-                }
-                None => Change::CreateObject(ObjectRecord {
-                    tenant: caller.tenant.clone(),
-                    kind: ObjectKind::ApproverKey,
-                    id: caller.principal.clone(),
-                    parent: None,
-                    name: None,
-                    subtype: None,
-                    body,
-                    created_by: caller.principal.clone(),
-                    created_at: now,
-                    updated_at: now,
-                    revision: 0,
-                }),
-            };
+            let change = upsert_object(
+                existing,
+                &caller.tenant,
+                ObjectKind::ApproverKey,
+                &caller.principal,
+                body,
+                &caller.principal,
+                now,
+            );
             self.commit(&mut op, vec![change]).await
         }
         .await;

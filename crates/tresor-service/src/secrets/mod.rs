@@ -31,7 +31,7 @@ pub use containers::{
     NewContainer,
 };
 pub use objects::{Target, object_id};
-pub(crate) use objects::{from_body, to_body};
+pub(crate) use objects::{from_body, to_body, upsert_object};
 pub use orders::{NewOrder, ORDER_TYPES, OrderInfo, OrderMeta};
 pub use quotas::{Quotas, TenantQuotas};
 pub use stores::SecretStoreInfo;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tresor_core::{Caller, ObjectKind, ObjectRecord, SecretId, TenantId, Timestamp};
+use tresor_core::{Caller, Change, ObjectKind, ObjectRecord, SecretId, TenantId, Timestamp};
 
 use crate::error::{Result, ServiceError};
 use crate::kms::Kms;
@@ -74,6 +74,43 @@ impl NewObject<'_> {
             updated_at: now,
             revision: 0,
         }
+    }
+}
+
+/// A revision-checked replacement of `existing`'s body, or — when there is
+/// none — a new object `(tenant, kind, id)` with it.
+pub(crate) fn upsert_object(
+    existing: Option<ObjectRecord>,
+    tenant: &TenantId,
+    kind: ObjectKind,
+    id: &str,
+    body: String,
+    created_by: &str,
+    now: Timestamp,
+) -> Change {
+    match existing {
+        Some(mut o) => {
+            let expected_revision = o.revision;
+            o.body = body;
+            o.updated_at = now;
+            Change::UpdateObject {
+                object: o,
+                expected_revision,
+            }
+        }
+        None => Change::CreateObject(ObjectRecord {
+            tenant: tenant.clone(),
+            kind,
+            id: id.to_owned(),
+            parent: None,
+            name: None,
+            subtype: None,
+            body,
+            created_by: created_by.to_owned(),
+            created_at: now,
+            updated_at: now,
+            revision: 0,
+        }),
     }
 }
 
