@@ -220,6 +220,8 @@ pub enum Action {
     UserLockout,
     SessionList,
     SessionRevoke,
+    /// A session changing the tenant it acts in.
+    SessionSwitchTenant,
 }
 
 impl Action {
@@ -365,6 +367,7 @@ impl Action {
             UserLockout => "user.lockout",
             SessionList => "session.list",
             SessionRevoke => "session.revoke",
+            SessionSwitchTenant => "session.switch_tenant",
         }
     }
 
@@ -451,7 +454,7 @@ impl Action {
             | UserMfaVerify | UserReauth | UserLogout | UserLockout => Some(Role::Readonly),
             // Own sessions; an admin's list and revoke cover their tenant's
             // users (the service checks).
-            SessionList | SessionRevoke => Some(Role::Readonly),
+            SessionList | SessionRevoke | SessionSwitchTenant => Some(Role::Readonly),
         }
     }
 }

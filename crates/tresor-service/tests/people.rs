@@ -310,6 +310,7 @@ async fn sessions_time_out_switch_tenants_and_can_be_revoked() {
         .await
         .unwrap();
     assert_eq!(v.tenant, "payments");
+    assert!(!audit(&h, "session.switch_tenant").await.is_empty());
 
     // The payments admin view lists carol's session; root revokes it.
     let (admin_pay, _) = h

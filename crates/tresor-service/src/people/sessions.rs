@@ -268,13 +268,26 @@ impl Kms {
         meta: RequestMeta,
     ) -> Result<SessionView> {
         let (o, mut s, _, u) = self.live_session(token, &meta).await?;
-        self.caller_for(&s.user, &u, tenant, &meta).await?;
-        s.tenant = tenant.to_owned();
-        let change = Change::UpdateObject {
-            object: with_body(&o, &s, self.now())?,
-            expected_revision: o.revision,
-        };
-        self.audit_writer().commit(vec![change], Vec::new()).await?;
+        if self.session_view(&o, &s, &u).state != SessionState::Active {
+            return Err(ServiceError::MfaRequired(
+                "finish signing in (second factor) first",
+            ));
+        }
+        let caller = self.caller_for(&s.user, &u, tenant, &meta).await?;
+        let (mut op, allowed) = self.begin(&caller, Action::SessionSwitchTenant);
+        op.object(&o.id);
+        op.detail("from", s.tenant.clone());
+        let result = async {
+            allowed?;
+            s.tenant = tenant.to_owned();
+            let change = Change::UpdateObject {
+                object: with_body(&o, &s, self.now())?,
+                expected_revision: o.revision,
+            };
+            self.commit(&mut op, vec![change]).await
+        }
+        .await;
+        self.finish(op, result).await?;
         let o = self
             .store()
             .get_object(&platform(), ObjectKind::Session, &o.id)
