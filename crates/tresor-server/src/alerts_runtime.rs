@@ -59,21 +59,14 @@ fn bad(m: impl Into<String>) -> ConfigError {
 impl AlertsConfig {
     /// Parses the `[alerts]` table.
     pub fn from_toml(value: &toml::Value, source: &str) -> Result<Self, ConfigError> {
-        let c: Self = value
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| bad(format!("{source}: {}", e.message())))?;
+        let c: Self = crate::config::parse_table(value, "alerts", source)?;
         c.validate()?;
         Ok(c)
     }
 
     /// Parses `TRESOR_ALERTS_JSON`.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let c: Self = serde_json::from_str(text).map_err(|e| ConfigError::Invalid {
-            key: "alerts_json",
-            source_name: "environment variable TRESOR_ALERTS_JSON".into(),
-            message: e.to_string(),
-        })?;
+        let c: Self = crate::config::parse_json_table(text, "alerts_json")?;
         c.validate()?;
         Ok(c)
     }

@@ -362,3 +362,27 @@ pub fn default_database_url(data_dir: &Path) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Parses a `[section]` table of the config file.
+pub(crate) fn parse_table<T: serde::de::DeserializeOwned>(
+    value: &toml::Value,
+    section: &str,
+    source: &str,
+) -> Result<T, ConfigError> {
+    value.clone().try_into().map_err(|e: toml::de::Error| {
+        ConfigError::Inconsistent(format!("[{section}]: {source}: {}", e.message()))
+    })
+}
+
+/// Parses a table given as JSON in the environment variable of `key`
+/// (`TRESOR_<KEY>`).
+pub(crate) fn parse_json_table<T: serde::de::DeserializeOwned>(
+    text: &str,
+    key: &'static str,
+) -> Result<T, ConfigError> {
+    serde_json::from_str(text).map_err(|e| ConfigError::Invalid {
+        key,
+        source_name: format!("environment variable TRESOR_{}", key.to_uppercase()),
+        message: e.to_string(),
+    })
+}

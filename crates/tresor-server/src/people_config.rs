@@ -54,21 +54,14 @@ fn range<T: PartialOrd + Copy + std::fmt::Display>(
 impl PeopleSettings {
     /// Parses the `[people]` table.
     pub fn from_toml(value: &toml::Value, source: &str) -> Result<Self, ConfigError> {
-        let c: Self = value
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| bad(format!("{source}: {}", e.message())))?;
+        let c: Self = crate::config::parse_table(value, "people", source)?;
         c.validate()?;
         Ok(c)
     }
 
     /// Parses `TRESOR_PEOPLE_JSON`.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let c: Self = serde_json::from_str(text).map_err(|e| ConfigError::Invalid {
-            key: "people_json",
-            source_name: "environment variable TRESOR_PEOPLE_JSON".into(),
-            message: e.to_string(),
-        })?;
+        let c: Self = crate::config::parse_json_table(text, "people_json")?;
         c.validate()?;
         Ok(c)
     }

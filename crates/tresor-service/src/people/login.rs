@@ -335,61 +335,78 @@ impl Kms {
 
     /// Counts a failed attempt; at the threshold, locks the account for the
     /// configured time (its own `user.lockout` record).
-    async fn count_failure(&self, caller: &Caller, o: &ObjectRecord, mut d: UserDoc) -> Result<()> {
+    async fn count_failure(&self, caller: &Caller, o: &ObjectRecord, d: UserDoc) -> Result<()> {
         let cfg = &self.config().people;
         let now = self.now();
-        d.failed_logins = d.failed_logins.saturating_add(1);
-        let locks = d.failed_logins >= cfg.lockout_threshold;
-        let mut audit = Vec::new();
-        if locks {
-            let until = now.plus_seconds(i64::try_from(cfg.lockout_secs).unwrap_or(i64::MAX / 2));
-            d.locked_until = Some(micros(until));
-            d.failed_logins = 0;
-            audit.push(AuditEvent {
-                time: now,
-                tenant: platform().to_string(),
-                principal: caller.principal.clone(),
-                action: Action::UserLockout.as_str().to_owned(),
-                object: Some(o.id.clone()),
-                outcome: Outcome::Success,
-                error_code: None,
-                request_id: caller.request_id.to_string(),
-                source: caller.source.clone(),
-                detail: Some(
-                    serde_json::json!({
-                        "locked_until": until.to_rfc3339(),
-                        "failures": cfg.lockout_threshold,
-                    })
-                    .to_string(),
-                ),
-            });
-        }
-        let change = Change::UpdateObject {
-            object: with_body(o, &d, now)?,
-            expected_revision: o.revision,
-        };
-        // A concurrent attempt updated the count first: count again on the
-        // fresh record, once.
-        let first = self
-            .audit_writer()
-            .commit(vec![change], audit.clone())
-            .await;
-        if first.is_err()
-            && let Some((o, mut d)) = self.find_user(&o.id).await?
-        {
+        let (mut o, mut d) = (o.clone(), d);
+        // A concurrent attempt may update the count first: then count again
+        // on the fresh record, once.
+        for attempt in 0..2 {
             d.failed_logins = d.failed_logins.saturating_add(1);
+            let mut audit = Vec::new();
             if d.failed_logins >= cfg.lockout_threshold {
                 let secs = i64::try_from(cfg.lockout_secs).unwrap_or(i64::MAX / 2);
-                d.locked_until = Some(micros(now.plus_seconds(secs)));
+                let until = now.plus_seconds(secs);
+                d.locked_until = Some(micros(until));
                 d.failed_logins = 0;
+                audit.push(self.lockout_event(caller, &o.id, until));
             }
             let change = Change::UpdateObject {
                 object: with_body(&o, &d, now)?,
                 expected_revision: o.revision,
             };
-            self.audit_writer().commit(vec![change], audit).await?;
+            match self.audit_writer().commit(vec![change], audit).await {
+                Ok(_) => return Ok(()),
+                Err(e) if attempt == 1 => return Err(e.into()),
+                Err(_) => match self.find_user(&o.id).await? {
+                    Some((fresh, doc)) => (o, d) = (fresh, doc),
+                    None => return Ok(()),
+                },
+            }
         }
         Ok(())
+    }
+
+    /// The `user.lockout` record of an account locked until `until`.
+    fn lockout_event(&self, caller: &Caller, name: &str, until: Timestamp) -> AuditEvent {
+        AuditEvent {
+            time: self.now(),
+            tenant: platform().to_string(),
+            principal: caller.principal.clone(),
+            action: Action::UserLockout.as_str().to_owned(),
+            object: Some(name.to_owned()),
+            outcome: Outcome::Success,
+            error_code: None,
+            request_id: caller.request_id.to_string(),
+            source: caller.source.clone(),
+            detail: Some(
+                serde_json::json!({
+                    "locked_until": until.to_rfc3339(),
+                    "failures": self.config().people.lockout_threshold,
+                })
+                .to_string(),
+            ),
+        }
+    }
+
+    /// The revision-checked updates of a user and one of their sessions.
+    fn user_and_session(
+        uo: &ObjectRecord,
+        u: &UserDoc,
+        so: &ObjectRecord,
+        s: &SessionDoc,
+        now: Timestamp,
+    ) -> Result<Vec<Change>> {
+        Ok(vec![
+            Change::UpdateObject {
+                object: with_body(uo, u, now)?,
+                expected_revision: uo.revision,
+            },
+            Change::UpdateObject {
+                object: with_body(so, s, now)?,
+                expected_revision: so.revision,
+            },
+        ])
     }
 
     /// The second step of a sign-in, or a re-verification: a TOTP or
@@ -431,22 +448,8 @@ impl Kms {
             s.mfa_pending = false;
             s.mfa_at = Some(micros(now));
             s.last_seen = micros(now);
-            self.commit(
-                &mut op,
-                vec![
-                    Change::UpdateObject {
-                        object: with_body(&uo, &u, now)?,
-                        expected_revision: uo.revision,
-                    },
-                    Change::UpdateObject {
-                        object: with_body(&so, &s, now)?,
-                        expected_revision: so.revision,
-                    },
-                ],
-            )
-            .await?;
-            let mut so = so.clone();
-            so.revision += 1;
+            self.commit(&mut op, Self::user_and_session(&uo, &u, &so, &s, now)?)
+                .await?;
             Ok(self.session_view(&so, &s, &u))
         }
         .await;
@@ -500,20 +503,8 @@ impl Kms {
             u.failed_logins = 0;
             s.auth_at = micros(now);
             s.last_seen = micros(now);
-            self.commit(
-                &mut op,
-                vec![
-                    Change::UpdateObject {
-                        object: with_body(&uo, &u, now)?,
-                        expected_revision: uo.revision,
-                    },
-                    Change::UpdateObject {
-                        object: with_body(&so, &s, now)?,
-                        expected_revision: so.revision,
-                    },
-                ],
-            )
-            .await?;
+            self.commit(&mut op, Self::user_and_session(&uo, &u, &so, &s, now)?)
+                .await?;
             Ok(self.session_view(&so, &s, &u))
         }
         .await;
