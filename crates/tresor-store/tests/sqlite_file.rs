@@ -217,3 +217,60 @@ async fn closed_store_refuses_calls() {
     assert!(store.commit(vec![], vec![]).await.is_err());
     assert!(store.list_tenants().await.is_err());
 }
+
+/// Plain audit records are appended in one multi-statement round trip on
+/// the cached head. When another process appended behind that head, the
+/// append fails with `Conflict`, is rolled back whole (the connection is
+/// not left inside a transaction) and the next commit re-reads the head.
+#[tokio::test]
+async fn append_behind_another_writer_conflicts_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tresor.db");
+    let a: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&db, &SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    let b: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&db, &SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    // Both cache a head; the second append of each takes the fast path.
+    a.commit(vec![], vec![event("a", "first", None)])
+        .await
+        .unwrap();
+    a.commit(vec![], vec![event("a", "second", None)])
+        .await
+        .unwrap();
+    b.commit(vec![], vec![event("a", "from-b", None)])
+        .await
+        .unwrap();
+    let stale = a
+        .commit(
+            vec![],
+            vec![event("a", "lost-1", None), event("a", "lost-2", None)],
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    let again = a
+        .commit(vec![], vec![event("a", "after", None)])
+        .await
+        .unwrap();
+    assert_eq!(again[0].seq, 4);
+    let records = verify_chain(&a).await;
+    let actions: Vec<_> = records.iter().map(|r| r.event.action.as_str()).collect();
+    assert_eq!(actions, ["first", "second", "from-b", "after"]);
+    // Many records in one append, then a restart reads the same chain.
+    let many: Vec<_> = (0..300)
+        .map(|i| event("a", &format!("bulk-{i}"), None))
+        .collect();
+    let written = a.commit(vec![], many).await.unwrap();
+    assert_eq!(written.last().unwrap().seq, 304);
+    let reopened: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&db, &SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(verify_chain(&reopened).await.len(), 304);
+}

@@ -26,6 +26,16 @@ pub(super) async fn commit(
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let cached = w.head.take();
     let conn: &mut SqliteConnection = w.conn.as_mut().ok_or_else(closed)?;
+    if let Some(head) = cached
+        && changes.is_empty()
+        && audit::fits_one_append(events.len())
+    {
+        let (seq, hash) = head;
+        let records = chain(seq, hash, events);
+        audit::append_in_one_round_trip(conn, &records).await?;
+        w.head = Some(records.last().map_or(head, |r| (r.seq, r.hash)));
+        return Ok(records);
+    }
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
     match apply_all(&mut tx, changes, events, cached).await {
         Ok((records, head)) => {
