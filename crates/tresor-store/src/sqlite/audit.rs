@@ -62,6 +62,10 @@ where
     Ok(())
 }
 
+/// The start of a multi-row audit INSERT, before `VALUES`.
+const INSERT_COLUMNS: &str = "INSERT INTO audit (seq, time, tenant, principal, action, object, \
+     outcome, error_code, request_id, source, detail, prev_hash, hash) ";
+
 /// Rows per multi-row INSERT (13 parameters each, far below SQLite's limit).
 const INSERT_CHUNK: usize = 256;
 
@@ -77,15 +81,8 @@ pub(super) async fn insert_many(
             insert(&mut *conn, one).await?;
             continue;
         }
-        let mut seqs = Vec::with_capacity(chunk.len());
-        for r in chunk {
-            seqs.push(u64_col("seq", r.seq)?);
-        }
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO audit (seq, time, tenant, principal, action, object, outcome, \
-             error_code, request_id, source, detail, prev_hash, hash) ",
-        );
-        push_rows(&mut q, chunk, seqs);
+        let mut q = QueryBuilder::<Sqlite>::new(INSERT_COLUMNS);
+        push_rows(&mut q, chunk)?;
         q.build().execute(&mut *conn).await.map_err(write_error)?;
     }
     Ok(())
@@ -107,15 +104,8 @@ pub(super) async fn append_in_one_round_trip(
     conn: &mut sqlx::SqliteConnection,
     records: &[AuditRecord],
 ) -> Result<(), StoreError> {
-    let mut seqs = Vec::with_capacity(records.len());
-    for r in records {
-        seqs.push(u64_col("seq", r.seq)?);
-    }
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "BEGIN IMMEDIATE; INSERT INTO audit (seq, time, tenant, principal, action, object, \
-         outcome, error_code, request_id, source, detail, prev_hash, hash) ",
-    );
-    push_rows(&mut q, records, seqs);
+    let mut q = QueryBuilder::<Sqlite>::new(format!("BEGIN IMMEDIATE; {INSERT_COLUMNS}"));
+    push_rows(&mut q, records)?;
     q.push("; COMMIT");
     let result = q.build().execute(&mut *conn).await;
     if let Err(e) = result {
@@ -132,8 +122,12 @@ pub(super) async fn append_in_one_round_trip(
     Ok(())
 }
 
-/// `VALUES (…), (…)` for `records`, with their seq columns.
-fn push_rows(q: &mut QueryBuilder<'_, Sqlite>, records: &[AuditRecord], seqs: Vec<i64>) {
+/// `VALUES (…), (…)` for `records`.
+fn push_rows(q: &mut QueryBuilder<'_, Sqlite>, records: &[AuditRecord]) -> Result<(), StoreError> {
+    let mut seqs = Vec::with_capacity(records.len());
+    for r in records {
+        seqs.push(u64_col("seq", r.seq)?);
+    }
     q.push_values(records.iter().zip(seqs), |mut b, (r, seq)| {
         let e = &r.event;
         b.push_bind(seq)
@@ -150,6 +144,7 @@ fn push_rows(q: &mut QueryBuilder<'_, Sqlite>, records: &[AuditRecord], seqs: Ve
             .push_bind(r.prev_hash.to_vec())
             .push_bind(r.hash.to_vec());
     });
+    Ok(())
 }
 
 /// Records matching `f`, newest first unless `f.ascending`.
