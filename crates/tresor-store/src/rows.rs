@@ -333,6 +333,43 @@ pub(crate) fn cert_principal_from_row(r: &impl RowExt) -> Result<CertPrincipal, 
 pub(crate) const AUDIT_COLUMNS: &str = "seq, time, tenant, principal, action, object, outcome, \
      error_code, request_id, source, detail, prev_hash, hash";
 
+/// Appends `VALUES (…), (…)` for `records` in [`AUDIT_COLUMNS`] order to a
+/// multi-row `INSERT INTO audit (…)` on any of the stores.
+pub(crate) fn push_audit_rows<'args, DB>(
+    q: &mut sqlx::QueryBuilder<'args, DB>,
+    records: &[AuditRecord],
+) -> Result<(), StoreError>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+    &'static str: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+    Vec<u8>: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+{
+    let seqs = records
+        .iter()
+        .map(|r| u64_col("seq", r.seq))
+        .collect::<Result<Vec<_>, _>>()?;
+    q.push_values(records.iter().zip(seqs), |mut b, (r, seq)| {
+        let e = &r.event;
+        b.push_bind(seq)
+            .push_bind(e.time.unix_micros())
+            .push_bind(e.tenant.clone())
+            .push_bind(e.principal.clone())
+            .push_bind(e.action.clone())
+            .push_bind(e.object.clone())
+            .push_bind(e.outcome.as_str())
+            .push_bind(e.error_code.clone())
+            .push_bind(e.request_id.clone())
+            .push_bind(e.source.clone())
+            .push_bind(e.detail.clone())
+            .push_bind(r.prev_hash.to_vec())
+            .push_bind(r.hash.to_vec());
+    });
+    Ok(())
+}
+
 pub(crate) fn audit_from_row(r: &impl RowExt) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         seq: u64_of("seq", r.int("seq")?)?,

@@ -10,7 +10,7 @@ use super::error::{backend, write_error};
 use crate::remote::{
     AUDIT_ROWS_PER_INSERT, DEFAULT_LIMIT, MAX_LIMIT, clamp_seq, head_hash, head_seq,
 };
-use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, u64_col};
+use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, push_audit_rows};
 
 /// Inserts chained records, a few hundred per statement. A taken seq means
 /// the chain was written around the head lock: `Conflict`.
@@ -19,27 +19,8 @@ pub(super) async fn insert_records(
     records: &[AuditRecord],
 ) -> Result<(), StoreError> {
     for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
-        let seqs = chunk
-            .iter()
-            .map(|r| u64_col("seq", r.seq))
-            .collect::<Result<Vec<_>, _>>()?;
         let mut q = QueryBuilder::<MySql>::new(format!("INSERT INTO audit ({AUDIT_COLUMNS}) "));
-        q.push_values(chunk.iter().zip(seqs), |mut b, (r, seq)| {
-            let e = &r.event;
-            b.push_bind(seq)
-                .push_bind(e.time.unix_micros())
-                .push_bind(e.tenant.clone())
-                .push_bind(e.principal.clone())
-                .push_bind(e.action.clone())
-                .push_bind(e.object.clone())
-                .push_bind(e.outcome.as_str())
-                .push_bind(e.error_code.clone())
-                .push_bind(e.request_id.clone())
-                .push_bind(e.source.clone())
-                .push_bind(e.detail.clone())
-                .push_bind(r.prev_hash.to_vec())
-                .push_bind(r.hash.to_vec());
-        });
+        push_audit_rows(&mut q, chunk)?;
         q.build()
             .execute(&mut **tx)
             .await

@@ -7,7 +7,7 @@ use tresor_core::audit::{AuditRecord, GENESIS_HASH};
 use tresor_core::{AuditFilter, StoreError};
 
 use crate::error::{backend, write_error};
-use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, u64_col};
+use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, push_audit_rows, u64_col};
 
 /// Default and maximum number of records per read.
 const DEFAULT_LIMIT: u32 = 100;
@@ -62,10 +62,6 @@ where
     Ok(())
 }
 
-/// The start of a multi-row audit INSERT, before `VALUES`.
-const INSERT_COLUMNS: &str = "INSERT INTO audit (seq, time, tenant, principal, action, object, \
-     outcome, error_code, request_id, source, detail, prev_hash, hash) ";
-
 /// Rows per multi-row INSERT (13 parameters each, far below SQLite's limit).
 const INSERT_CHUNK: usize = 256;
 
@@ -81,8 +77,8 @@ pub(super) async fn insert_many(
             insert(&mut *conn, one).await?;
             continue;
         }
-        let mut q = QueryBuilder::<Sqlite>::new(INSERT_COLUMNS);
-        push_rows(&mut q, chunk)?;
+        let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO audit ({AUDIT_COLUMNS}) "));
+        push_audit_rows(&mut q, chunk)?;
         q.build().execute(&mut *conn).await.map_err(write_error)?;
     }
     Ok(())
@@ -104,8 +100,10 @@ pub(super) async fn append_in_one_round_trip(
     conn: &mut sqlx::SqliteConnection,
     records: &[AuditRecord],
 ) -> Result<(), StoreError> {
-    let mut q = QueryBuilder::<Sqlite>::new(format!("BEGIN IMMEDIATE; {INSERT_COLUMNS}"));
-    push_rows(&mut q, records)?;
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "BEGIN IMMEDIATE; INSERT INTO audit ({AUDIT_COLUMNS}) "
+    ));
+    push_audit_rows(&mut q, records)?;
     q.push("; COMMIT");
     let result = q.build().execute(&mut *conn).await;
     if let Err(e) = result {
@@ -119,31 +117,6 @@ pub(super) async fn append_in_one_round_trip(
             e => e,
         });
     }
-    Ok(())
-}
-
-/// `VALUES (…), (…)` for `records`.
-fn push_rows(q: &mut QueryBuilder<'_, Sqlite>, records: &[AuditRecord]) -> Result<(), StoreError> {
-    let mut seqs = Vec::with_capacity(records.len());
-    for r in records {
-        seqs.push(u64_col("seq", r.seq)?);
-    }
-    q.push_values(records.iter().zip(seqs), |mut b, (r, seq)| {
-        let e = &r.event;
-        b.push_bind(seq)
-            .push_bind(e.time.unix_micros())
-            .push_bind(e.tenant.clone())
-            .push_bind(e.principal.clone())
-            .push_bind(e.action.clone())
-            .push_bind(e.object.clone())
-            .push_bind(e.outcome.as_str())
-            .push_bind(e.error_code.clone())
-            .push_bind(e.request_id.clone())
-            .push_bind(e.source.clone())
-            .push_bind(e.detail.clone())
-            .push_bind(r.prev_hash.to_vec())
-            .push_bind(r.hash.to_vec());
-    });
     Ok(())
 }
 
