@@ -7,7 +7,7 @@ use tresor_core::audit::{AuditRecord, GENESIS_HASH};
 use tresor_core::{AuditFilter, StoreError};
 
 use crate::error::{backend, write_error};
-use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, push_audit_rows, u64_col};
+use crate::rows::{AUDIT_COLUMNS, RowExt, audit_from_row, page_limit, push_audit_rows};
 
 /// Default and maximum number of records per read.
 const DEFAULT_LIMIT: u32 = 100;
@@ -32,36 +32,6 @@ where
     Ok((seq, hash))
 }
 
-/// Appends one chained record.
-pub(super) async fn insert<'c, E>(exec: E, r: &AuditRecord) -> Result<(), StoreError>
-where
-    E: Executor<'c, Database = Sqlite>,
-{
-    let e = &r.event;
-    sqlx::query(
-        "INSERT INTO audit (seq, time, tenant, principal, action, object, outcome, error_code, \
-         request_id, source, detail, prev_hash, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(u64_col("seq", r.seq)?)
-    .bind(e.time.unix_micros())
-    .bind(e.tenant.clone())
-    .bind(e.principal.clone())
-    .bind(e.action.clone())
-    .bind(e.object.clone())
-    .bind(e.outcome.as_str())
-    .bind(e.error_code.clone())
-    .bind(e.request_id.clone())
-    .bind(e.source.clone())
-    .bind(e.detail.clone())
-    .bind(r.prev_hash.to_vec())
-    .bind(r.hash.to_vec())
-    .execute(exec)
-    .await
-    .map_err(write_error)?;
-    Ok(())
-}
-
 /// Rows per multi-row INSERT (13 parameters each, far below SQLite's limit).
 const INSERT_CHUNK: usize = 256;
 
@@ -73,10 +43,6 @@ pub(super) async fn insert_many(
     records: &[AuditRecord],
 ) -> Result<(), StoreError> {
     for chunk in records.chunks(INSERT_CHUNK) {
-        if let [one] = chunk {
-            insert(&mut *conn, one).await?;
-            continue;
-        }
         let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO audit ({AUDIT_COLUMNS}) "));
         push_audit_rows(&mut q, chunk)?;
         q.build().execute(&mut *conn).await.map_err(write_error)?;

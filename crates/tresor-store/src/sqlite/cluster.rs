@@ -68,12 +68,12 @@ pub(super) async fn import_audit(
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
     let head = audit::read_head(&mut *tx).await?;
     let new_head = check_continuation(head, &records)?;
-    for r in &records {
-        audit::insert(&mut *tx, r).await.map_err(|e| match e {
+    audit::insert_many(&mut tx, &records)
+        .await
+        .map_err(|e| match e {
             StoreError::Duplicate => StoreError::Conflict,
             e => e,
         })?;
-    }
     tx.commit().await.map_err(backend)?;
     w.head = Some(new_head);
     Ok(())
