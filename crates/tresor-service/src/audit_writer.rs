@@ -12,7 +12,7 @@
 //! audited call waits for, so it runs on a thread of its own (a
 //! single-threaded tokio runtime): when the store answers, the writer
 //! resumes at once instead of queueing behind request tasks on the shared
-//! workers. This raised encrypt throughput by 11–20 % at 64 connections
+//! workers. This raised encrypt throughput by ~17 % at 64 connections
 //! (docs/performance.md). Stores that commit each caller's work in its own
 //! transaction keep the writer on the caller's runtime, next to their
 //! connection pools.
@@ -124,16 +124,16 @@ impl AuditWriter {
 }
 
 /// Name of the writer's thread (visible in `top -H`, `perf` and `ps -L`).
-pub const THREAD_NAME: &str = "tresor-audit";
+const THREAD_NAME: &str = "tresor-audit";
 
 /// Runs `task` on a new thread with a single-threaded runtime. If the
 /// thread or its runtime cannot be created, the task runs on the current
 /// runtime instead, so the writer always exists.
 fn spawn_on_own_thread(task: impl Future<Output = ()> + Send + 'static) {
     let handle = tokio::runtime::Handle::current();
+    let fallback = handle.clone();
     let slot = Arc::new(std::sync::Mutex::new(Some(task)));
     let theirs = slot.clone();
-    let fallback = handle.clone();
     let started = std::thread::Builder::new()
         .name(THREAD_NAME.to_owned())
         .spawn(move || {
