@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::process::{Child, Command};
 
 use crate::Error;
@@ -19,8 +20,28 @@ const TOKEN: &str = "tresor_kmip-bench-bootstrap-token-0123456789abcdef";
 /// and KMIP address.
 #[derive(Debug)]
 pub struct Server {
-    _child: Child,
+    child: Child,
+    /// Whether the child leads a process group of its own that is killed
+    /// with it: PyKMIP's server forks a policy-directory monitor that
+    /// outlives a kill of its parent alone.
+    group: bool,
     pub kmip: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let leader = self
+            .child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .and_then(Pid::from_raw);
+        if self.group
+            && let Some(pid) = leader
+        {
+            // Best effort: the group may already be gone.
+            let _ = kill_process_group(pid, Signal::KILL);
+        }
+    }
 }
 
 fn free_port() -> Result<u16, Error> {
@@ -87,7 +108,8 @@ pub async fn tresor(bin: &Path, dir: &Path, certs: &Certs) -> Result<Server, Err
         )));
     }
     Ok(Server {
-        _child: child,
+        child,
+        group: false,
         kmip,
     })
 }
@@ -112,7 +134,7 @@ pub async fn pykmip(python: &Path, dir: &Path, certs: &Certs) -> Result<Server, 
             dir.join("pykmip.db").display(),
         ),
     )?;
-    let mut child = Command::new(python)
+    let child = Command::new(python)
         .arg("-c")
         .arg("import sys, warnings; warnings.filterwarnings('ignore'); from kmip.services.server.server import main; main()")
         .arg("-f")
@@ -121,11 +143,14 @@ pub async fn pykmip(python: &Path, dir: &Path, certs: &Certs) -> Result<Server, 
         .arg(dir.join("pykmip-server.log"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()?;
-    wait_for_port(&mut child, kmip, "pykmip-server").await?;
-    Ok(Server {
-        _child: child,
+    let mut server = Server {
+        child,
+        group: true,
         kmip,
-    })
+    };
+    wait_for_port(&mut server.child, kmip, "pykmip-server").await?;
+    Ok(server)
 }
