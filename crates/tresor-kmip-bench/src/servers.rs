@@ -30,14 +30,11 @@ pub struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let leader = self
-            .child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .and_then(Pid::from_raw);
-        if self.group
-            && let Some(pid) = leader
-        {
+        if !self.group {
+            return;
+        }
+        let leader = self.child.id().and_then(|id| i32::try_from(id).ok());
+        if let Some(pid) = leader.and_then(Pid::from_raw) {
             // Best effort: the group may already be gone.
             let _ = kill_process_group(pid, Signal::KILL);
         }
